@@ -1,0 +1,170 @@
+"""Who may see and do what: the one place every page, endpoint and socket asks.
+
+Roles: an officer belongs to one station and works only its data; a supervisor is an officer
+who may also manage the station's points, watchlist and broadcasts; an admin (a superuser) sees
+all stations. Citizens have no account; devices authenticate with their own secrets.
+"""
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from rest_framework.permissions import BasePermission
+
+from smartzone.models import OfficerProfile, Station
+
+ADMIN = "admin"
+SUPERVISOR = OfficerProfile.Role.SUPERVISOR.value
+OFFICER = OfficerProfile.Role.OFFICER.value
+
+
+def profile_of(user) -> OfficerProfile | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    try:
+        return user.officer
+    except OfficerProfile.DoesNotExist:
+        return None
+
+
+def role_of(user) -> str | None:
+    """Return 'admin', 'supervisor', 'officer' or None (no staff role)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    if user.is_superuser:
+        return ADMIN
+    profile = profile_of(user)
+    return profile.role if profile else None
+
+
+def is_officer(user) -> bool:
+    return role_of(user) is not None
+
+
+def is_supervisor(user) -> bool:
+    return role_of(user) in {SUPERVISOR, ADMIN}
+
+
+def station_ids_of(user) -> list[int] | None:
+    """Return the ids of the stations USER may see: None means all (admin), [] means none."""
+    role = role_of(user)
+    if role == ADMIN:
+        return None
+    if role is None:
+        return []
+    return [user.officer.station_id]
+
+
+def stations_for(user) -> QuerySet[Station]:
+    ids = station_ids_of(user)
+    return Station.objects.all() if ids is None else Station.objects.filter(pk__in=ids)
+
+
+def can_see_station(user, station_id: int | None) -> bool:
+    ids = station_ids_of(user)
+    return ids is None or station_id in ids
+
+
+def scope(queryset: QuerySet, user, station_field: str = "station") -> QuerySet:
+    """Limit QUERYSET to the rows of the stations USER may see."""
+    ids = station_ids_of(user)
+    if ids is None:
+        return queryset
+    return queryset.filter(**{f"{station_field}__in": ids})
+
+
+def get_for_user(queryset: QuerySet, user, *, station_field: str = "station", lock=False, **lookup):
+    """Return the one object of QUERYSET matching LOOKUP that USER may see, or raise Http404.
+
+    Another station's object is a 404, as if it did not exist. With LOCK, take a row lock
+    (call inside a transaction).
+    """
+    queryset = scope(queryset, user, station_field)
+    if lock:
+        queryset = queryset.select_for_update()
+    try:
+        return queryset.get(**lookup)
+    except queryset.model.DoesNotExist:
+        raise Http404(_("Not found.")) from None
+
+
+def dashboard_station(user, requested: str | int | None = None) -> Station | None:
+    """Return the station whose dashboard USER sees: their own, or for an admin the one asked
+    for (or the first). None if USER may not see a dashboard or asked for another station."""
+    stations = stations_for(user)
+    if requested not in (None, ""):
+        try:
+            return stations.filter(pk=int(requested)).first()
+        except (TypeError, ValueError):
+            return None
+    return stations.order_by("pk").first()
+
+
+def officer_required(view):
+    """Let officers, supervisors and admins in; send others to log in, or refuse them (403)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not is_officer(request.user):
+            raise PermissionDenied(_("This page is for police officers."))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def supervisor_required(view):
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not is_supervisor(request.user):
+            raise PermissionDenied(_("This page is for supervisors."))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def require_supervisor(user) -> None:
+    """Raise PermissionDenied unless USER is a supervisor or admin. For services."""
+    if not is_supervisor(user):
+        raise PermissionDenied(_("Only a supervisor may do this."))
+
+
+def require_station(actor, station) -> None:
+    """Raise PermissionDenied unless ACTOR works at STATION (or is an admin). For services.
+
+    A system actor (None, or a string naming a command or task) acts for every station.
+    """
+    if actor is None or isinstance(actor, str):
+        return
+    if not can_see_station(actor, getattr(station, "pk", station)):
+        raise PermissionDenied(_("This belongs to another station."))
+
+
+class IsOfficer(BasePermission):
+    message = _("This endpoint is for police officers.")
+
+    def has_permission(self, request, view) -> bool:
+        return is_officer(request.user)
+
+
+class IsSupervisor(BasePermission):
+    message = _("This endpoint is for supervisors.")
+
+    def has_permission(self, request, view) -> bool:
+        return is_supervisor(request.user)
+
+
+def role_context(request) -> dict:
+    """Template context: the user's role and station."""
+    user = getattr(request, "user", None)
+    role = role_of(user) if user else None
+    profile = profile_of(user) if role else None
+    return {
+        "user_role": role,
+        "user_station": profile.station if profile else None,
+        "is_supervisor": role in {SUPERVISOR, ADMIN},
+    }

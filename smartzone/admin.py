@@ -1,0 +1,93 @@
+"""Django admin for the core models. Saves and deletes go through the services (audit, events)."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from smartzone import services
+from smartzone.models import AuditEntry, Event, Landmark, OfficerProfile, SafetyZone, Station
+
+admin.site.site_header = _("Smart Safety Zone administration")
+admin.site.site_title = _("Smart Safety Zone")
+
+
+class ServiceAdmin(admin.ModelAdmin):
+    """Route admin writes through a service `save(actor=..., <name>=obj)`."""
+
+    save_service = None
+    save_kwarg = ""
+
+    def save_model(self, request, obj, form, change):
+        type(self).save_service(actor=request.user, **{self.save_kwarg: obj})
+
+    def delete_model(self, request, obj):
+        services.model_delete(actor=request.user, instance=obj, station=self.station_of(obj))
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+    def station_of(self, obj):
+        return obj.station
+
+
+@admin.register(Station)
+class StationAdmin(ServiceAdmin):
+    save_service = services.station_save
+    save_kwarg = "station"
+    list_display = ["name", "code", "province", "phone"]
+    search_fields = ["name", "name_en", "code"]
+
+    def station_of(self, obj):
+        return None
+
+
+@admin.register(SafetyZone)
+class SafetyZoneAdmin(ServiceAdmin):
+    save_service = services.zone_save
+    save_kwarg = "zone"
+    list_display = ["name", "station", "area_km2", "perimeter_km", "residents"]
+    list_filter = ["station"]
+    readonly_fields = ["area_km2", "perimeter_km"]
+
+
+@admin.register(Landmark)
+class LandmarkAdmin(ServiceAdmin):
+    save_service = services.landmark_save
+    save_kwarg = "landmark"
+    list_display = ["name", "kind", "station", "zone", "lat", "lng"]
+    list_filter = ["station", "kind"]
+    search_fields = ["name", "name_en"]
+
+
+@admin.register(OfficerProfile)
+class OfficerProfileAdmin(ServiceAdmin):
+    save_service = services.officer_profile_save
+    save_kwarg = "profile"
+    list_display = ["user", "role", "station", "rank", "badge_number"]
+    list_filter = ["station", "role"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "badge_number"]
+    autocomplete_fields = ["user"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    list_display = ["id", "created_at", "actor_label", "action", "object_type", "object_id"]
+    list_filter = ["action", "station"]
+    search_fields = ["actor_label", "action", "object_id"]
+
+
+@admin.register(Event)
+class EventAdmin(ReadOnlyAdmin):
+    list_display = ["id", "created_at", "station", "kind", "published_at"]
+    list_filter = ["kind", "station"]

@@ -1,0 +1,136 @@
+"""/api/v1/ endpoints of the core app: stations, zones, landmarks and the event catch-up."""
+
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from smartzone import access, services
+from smartzone.models import Event, Landmark, SafetyZone
+from smartzone.serializers import (
+    EventSerializer,
+    GeoJSONFeatureCollectionSerializer,
+    LandmarkSerializer,
+    StationSerializer,
+    ZoneSerializer,
+)
+
+
+def feature_collection(features: list[dict]) -> dict:
+    return {"type": "FeatureCollection", "features": features}
+
+
+class StationScopedMixin:
+    """List only the rows of the stations the user may see, or of `?station=<id>` among them."""
+
+    queryset = None
+
+    def get_queryset(self):
+        rows = access.scope(self.queryset.all(), self.request.user)
+        station = self.request.query_params.get("station")
+        if station:
+            if not station.isdigit():
+                raise ValidationError({"station": [_("Give a station id (a whole number).")]})
+            rows = rows.filter(station_id=int(station))
+        return rows
+
+
+class StationViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = StationSerializer
+
+    def get_queryset(self):
+        return access.stations_for(self.request.user).order_by("pk")
+
+
+class ZoneViewSet(StationScopedMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = ZoneSerializer
+    queryset = SafetyZone.objects.order_by("pk")
+
+    @extend_schema(responses=GeoJSONFeatureCollectionSerializer)
+    @action(detail=False)
+    def geojson(self, request):
+        """All zones the user may see, as GeoJSON for the map."""
+        return Response(
+            feature_collection(
+                [
+                    {
+                        "type": "Feature",
+                        "id": zone.pk,
+                        "geometry": zone.boundary,
+                        "properties": services.zone_payload(zone) | {"boundary": None},
+                    }
+                    for zone in self.get_queryset()
+                ]
+            )
+        )
+
+
+class LandmarkViewSet(StationScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = LandmarkSerializer
+    queryset = Landmark.objects.order_by("pk")
+
+    def get_permissions(self):
+        if self.action == "create":
+            return [access.IsSupervisor()]
+        return super().get_permissions()
+
+    def perform_create(self, serializer):
+        station = serializer.validated_data["station"]
+        if not access.can_see_station(self.request.user, station.pk):
+            raise ValidationError({"station": [_("You cannot add landmarks to that station.")]})
+        serializer.instance = services.landmark_save(
+            actor=self.request.user, landmark=Landmark(**serializer.validated_data)
+        )
+
+    @extend_schema(responses=GeoJSONFeatureCollectionSerializer)
+    @action(detail=False)
+    def geojson(self, request):
+        """All landmarks the user may see, as GeoJSON points for the map."""
+        return Response(
+            feature_collection(
+                [
+                    {
+                        "type": "Feature",
+                        "id": lm.pk,
+                        "geometry": {"type": "Point", "coordinates": [lm.lng, lm.lat]},
+                        "properties": services.landmark_payload(lm),
+                    }
+                    for lm in self.get_queryset()
+                ]
+            )
+        )
+
+
+class EventQuery(serializers.Serializer):
+    after = serializers.IntegerField(min_value=0, required=False, default=0)
+    station = serializers.IntegerField(min_value=1, required=False)
+    limit = serializers.IntegerField(min_value=1, max_value=500, required=False, default=100)
+
+
+class EventViewSet(viewsets.GenericViewSet):
+    serializer_class = EventSerializer
+    pagination_class = None
+    queryset = Event.objects.all()
+
+    def get_queryset(self):
+        return access.scope(self.queryset.all(), self.request.user)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("after", OpenApiTypes.INT, description="Last event id seen."),
+            OpenApiParameter("station", OpenApiTypes.INT),
+            OpenApiParameter("limit", OpenApiTypes.INT, description="1 to 500, default 100."),
+        ]
+    )
+    def list(self, request):
+        """Events after the given id, oldest first: what a dashboard missed."""
+        query = EventQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        events = self.get_queryset().filter(pk__gt=query.validated_data["after"])
+        if "station" in query.validated_data:
+            events = events.filter(station_id=query.validated_data["station"])
+        events = events.order_by("pk")[: query.validated_data["limit"]]
+        return Response(EventSerializer(events, many=True).data)

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SmartzoneConfig(AppConfig):
+    name = "smartzone"
+    verbose_name = _("Smart Safety Zone")

@@ -1,0 +1,116 @@
+"""The audit trail: an append-only, hash-chained record of every write a service makes.
+
+Each entry's hash covers its own fields and the previous entry's hash, and its id is its place
+in the chain, so changing an entry breaks its hash and deleting one leaves a gap in the ids.
+`AuditHead` remembers the newest entry so that deleting the tail shows too.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.utils import timezone
+
+from smartzone.models import AuditEntry, AuditHead
+
+GENESIS_HASH = "0" * 64
+
+
+def actor_label(actor) -> str:
+    """Return how an actor is named in the trail: a username, or a system name given as str."""
+    if actor is None:
+        return "system"
+    if isinstance(actor, str):
+        return actor
+    if getattr(actor, "is_authenticated", False):
+        return actor.get_username()
+    return "anonymous"
+
+
+def _normalise(changes: dict | None) -> dict:
+    # Store exactly what is hashed: JSON round-trip turns dates, decimals and UUIDs into strings.
+    return json.loads(json.dumps(changes or {}, cls=DjangoJSONEncoder, sort_keys=True))
+
+
+def entry_hash(entry: AuditEntry) -> str:
+    body = {
+        "id": entry.pk,
+        "created_at": entry.created_at.isoformat(),
+        "actor": entry.actor_label,
+        "station": entry.station_id,
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": entry.object_id,
+        "changes": entry.changes,
+        "prev": entry.prev_hash,
+    }
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def audit_append(
+    *,
+    actor,
+    action: str,
+    obj=None,
+    station=None,
+    changes: dict | None = None,
+) -> AuditEntry:
+    """Append one entry to the trail. Call inside the transaction of the write it records.
+
+    ACTOR is a user, None for the system, or a string naming a device or a command. STATION
+    defaults to OBJ's station; OBJ gives the object type and id.
+    """
+    assert transaction.get_connection().in_atomic_block, "audit_append needs a transaction"
+    if station is None and obj is not None:
+        station = getattr(obj, "station", None)
+    head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)  # serialises appenders
+    entry = AuditEntry(
+        pk=head.seq + 1,
+        created_at=timezone.now(),
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor_label=actor_label(actor),
+        station_id=getattr(station, "pk", station),
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        changes=_normalise(changes),
+        prev_hash=head.hash or GENESIS_HASH,
+    )
+    entry.hash = entry_hash(entry)
+    entry.save(force_insert=True)
+    head.seq, head.hash = entry.pk, entry.hash
+    head.save(update_fields=["seq", "hash"])
+    return entry
+
+
+@dataclass
+class ChainProblem:
+    entry_id: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"entry {self.entry_id}: {self.reason}"
+
+
+def audit_verify() -> tuple[int, ChainProblem | None]:
+    """Walk the chain; return (entries checked, first problem or None)."""
+    expected_id, prev_hash, checked = 1, GENESIS_HASH, 0
+    for entry in AuditEntry.objects.order_by("pk").iterator(chunk_size=2000):
+        if entry.pk != expected_id:
+            return checked, ChainProblem(expected_id, "missing (deleted from the chain)")
+        if entry.prev_hash != prev_hash:
+            # The one before passed its own check, so it was rewritten along with its hash.
+            return checked, ChainProblem(
+                entry.pk - 1,
+                f"changed after it was written (entry {entry.pk} no longer links to it)",
+            )
+        if entry_hash(entry) != entry.hash:
+            return checked, ChainProblem(entry.pk, "changed after it was written")
+        prev_hash, expected_id, checked = entry.hash, expected_id + 1, checked + 1
+    head = AuditHead.objects.filter(pk=1).first() or AuditHead(seq=0)
+    if head.seq != expected_id - 1 or (head.seq and head.hash != prev_hash):
+        return checked, ChainProblem(expected_id, "missing (deleted from the end of the chain)")
+    return checked, None

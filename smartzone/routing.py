@@ -1,0 +1,5 @@
+from django.urls import path
+
+from smartzone.consumers import DashboardConsumer
+
+websocket_urlpatterns = [path("ws/dashboard/", DashboardConsumer.as_asgi())]

@@ -1,0 +1,41 @@
+from importlib import import_module
+
+from django.apps import apps
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.utils.module_loading import module_has_submodule
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from smartzone import api, views
+
+
+def discover_admin_modules() -> None:
+    """Import the admin module of every app except django-leaflet's (it needs GDAL)."""
+    for config in apps.get_app_configs():
+        if config.name != "leaflet" and module_has_submodule(config.module, "admin"):
+            import_module(f"{config.name}.admin")
+
+
+discover_admin_modules()
+
+router = DefaultRouter()
+router.register("stations", api.StationViewSet, basename="station")
+router.register("zones", api.ZoneViewSet, basename="zone")
+router.register("landmarks", api.LandmarkViewSet, basename="landmark")
+router.register("events", api.EventViewSet, basename="event")
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("zones/<int:pk>/", views.zone_detail, name="zone-detail"),
+    path("healthz/", views.healthz, name="healthz"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(router.urls)),
+    path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]

@@ -1,0 +1,81 @@
+"""Pages of the core app: the public home, the duty desk dashboard, zone pages."""
+
+from django.conf import settings
+from django.db import connection
+from django.http import Http404, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+from smartzone import access, selectors
+from smartzone.models import SafetyZone
+
+# Labels of event kinds for the live feed; apps add theirs with `register_event_label`.
+EVENT_LABELS = {
+    "station.created": _("Station added"),
+    "station.updated": _("Station updated"),
+    "zone.created": _("Safety zone added"),
+    "zone.updated": _("Safety zone updated"),
+    "zone.deleted": _("Safety zone removed"),
+    "landmark.created": _("Landmark added"),
+    "landmark.updated": _("Landmark updated"),
+    "landmark.deleted": _("Landmark removed"),
+    "officer.created": _("Officer added"),
+    "officer.updated": _("Officer updated"),
+}
+
+
+def register_event_label(kind: str, label) -> None:
+    EVENT_LABELS[kind] = label
+
+
+@require_GET
+def home(request):
+    return render(request, "smartzone/home.html")
+
+
+@access.officer_required
+def dashboard(request):
+    station = access.dashboard_station(request.user, request.GET.get("station"))
+    if station is None:
+        raise Http404(_("Not found."))
+    events = selectors.latest_events(station_id=station.pk)
+    return render(
+        request,
+        "smartzone/dashboard.html",
+        {
+            "station": station,
+            "stations": access.stations_for(request.user),
+            "zones": station.zones.all(),
+            "events": events,
+            "dashboard_config": {
+                "station": station.pk,
+                "lastEventId": events[-1].pk
+                if events
+                else selectors.last_event_id(station_id=station.pk),
+                "center": [station.lat, station.lng],
+                "tilesUrl": settings.MAP_TILES_URL,
+                "labels": {k: str(v) for k, v in EVENT_LABELS.items()}
+                | {"_live": str(_("live")), "_offline": str(_("reconnecting"))},
+                "initialEvents": [e.as_message() for e in events],
+            },
+        },
+    )
+
+
+@access.officer_required
+def zone_detail(request, pk: int):
+    zone = access.get_for_user(SafetyZone.objects.select_related("station"), request.user, pk=pk)
+    return render(
+        request,
+        "smartzone/zone_detail.html",
+        {"zone": zone, "landmarks": zone.landmarks.all()},
+    )
+
+
+@require_GET
+def healthz(request):
+    """Say whether the database answers (for the load balancer and docker-compose)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok", "database": connection.vendor})

@@ -1,0 +1,329 @@
+"""Shared fixtures: the roles (like healthchecks' alice/bob/charlie), real servers, a browser.
+
+Tests that need a service this machine may lack call `need(...)`: it skips with the reason, or
+fails when SMARTZONE_REQUIRE_SERVICES=1 (CI), so that CI cannot pass by skipping them.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from smartzone import services
+from smartzone.demo import ZONE_BOUNDARY
+from smartzone.models import Landmark, OfficerProfile, SafetyZone, Station
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "correct-horse-battery-42"
+REQUIRE_SERVICES = os.environ.get("SMARTZONE_REQUIRE_SERVICES") == "1"
+
+
+def need(condition: bool, reason: str) -> None:
+    """Skip (or in CI fail) the test unless CONDITION holds."""
+    if condition:
+        return
+    if REQUIRE_SERVICES:
+        pytest.fail(f"SMARTZONE_REQUIRE_SERVICES=1 but {reason}")
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 20.0, proc: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"nothing listening on port {port} after {timeout}s")
+
+
+# --- stations and roles --------------------------------------------------------------------
+
+OTHER_BOUNDARY = {
+    "type": "Polygon",
+    "coordinates": [
+        [[104.80, 16.40], [104.81, 16.40], [104.81, 16.41], [104.80, 16.41], [104.80, 16.40]]
+    ],
+}
+
+
+@pytest.fixture
+def station(db):
+    return services.station_save(
+        actor="test",
+        station=Station(code="mukdahan", name="สภ.เมืองมุกดาหาร", lat=16.5466, lng=104.7233),
+    )
+
+
+@pytest.fixture
+def other_station(db):
+    return services.station_save(
+        actor="test", station=Station(code="dontan", name="สภ.ดอนตาล", lat=16.405, lng=104.805)
+    )
+
+
+@pytest.fixture
+def zone(station):
+    return services.zone_save(
+        actor="test",
+        zone=SafetyZone(station=station, name="ตลาดอินโดจีน", boundary=ZONE_BOUNDARY),
+    )
+
+
+@pytest.fixture
+def other_zone(other_station):
+    return services.zone_save(
+        actor="test",
+        zone=SafetyZone(station=other_station, name="ดอนตาล", boundary=OTHER_BOUNDARY),
+    )
+
+
+@pytest.fixture
+def landmark(station, zone):
+    return services.landmark_save(
+        actor="test",
+        landmark=Landmark(
+            station=station,
+            name="ตลาดอินโดจีน",
+            kind=Landmark.Kind.MARKET,
+            lat=16.5447,
+            lng=104.7258,
+        ),
+    )
+
+
+@pytest.fixture
+def other_landmark(other_station, other_zone):
+    return services.landmark_save(
+        actor="test",
+        landmark=Landmark(
+            station=other_station,
+            name="ร้านทองดอนตาล",
+            kind=Landmark.Kind.GOLD_SHOP,
+            lat=16.405,
+            lng=104.805,
+        ),
+    )
+
+
+def make_officer(username: str, station: Station, role=OfficerProfile.Role.OFFICER):
+    return services.officer_create(
+        actor="test", username=username, password=PASSWORD, station=station, role=role
+    ).user
+
+
+@pytest.fixture
+def officer(station):
+    return make_officer("alice", station)
+
+
+@pytest.fixture
+def supervisor(station):
+    return make_officer("charlie", station, OfficerProfile.Role.SUPERVISOR)
+
+
+@pytest.fixture
+def other_officer(other_station):
+    return make_officer("bob", other_station)
+
+
+@pytest.fixture
+def other_supervisor(other_station):
+    return make_officer("dave", other_station, OfficerProfile.Role.SUPERVISOR)
+
+
+@pytest.fixture
+def other_supervisor_client(client, other_supervisor):
+    return _client_for(client, other_supervisor)
+
+
+@pytest.fixture
+def admin_user(db, django_user_model):
+    return django_user_model.objects.create_superuser("root", password=PASSWORD)
+
+
+@pytest.fixture
+def citizen(db, django_user_model):
+    """Someone with a login but no police role (citizens normally have no account at all)."""
+    return django_user_model.objects.create_user("citizen", password=PASSWORD)
+
+
+def _client_for(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def officer_client(client, officer):
+    return _client_for(client, officer)
+
+
+@pytest.fixture
+def other_officer_client(client, other_officer):
+    return _client_for(client, other_officer)
+
+
+@pytest.fixture
+def supervisor_client(client, supervisor):
+    return _client_for(client, supervisor)
+
+
+# --- real servers ----------------------------------------------------------------------------
+
+
+class RedisServer:
+    """A throwaway redis-server of the test's own, on a free port; stop and start it at will."""
+
+    def __init__(self, binary: str):
+        self.binary, self.port, self.proc = binary, free_port(), None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for_port(self.port, proc=self.proc)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+
+
+@pytest.fixture
+def redis_server():
+    binary = shutil.which("redis-server")
+    need(binary is not None, "no redis-server binary on this machine")
+    server = RedisServer(binary)
+    server.start()
+    yield server
+    server.stop()
+
+
+def redis_layer_settings(url: str) -> dict:
+    return {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [url], "capacity": 1500, "expiry": 30},
+        }
+    }
+
+
+@pytest.fixture
+def postgres():
+    need(
+        connection.vendor == "postgresql", "the test database is not PostgreSQL (set DATABASE_URL)"
+    )
+
+
+def database_url_for_subprocess() -> str:
+    """Return a DATABASE_URL that points a child process at the test database."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    user = db.get("USER") or "postgres"
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    host, port = db.get("HOST") or "127.0.0.1", db.get("PORT") or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
+
+
+class AsgiServer:
+    def __init__(self, proc: subprocess.Popen, port: int):
+        self.proc, self.port = proc, port
+        self.url = f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def asgi_server(transactional_db):
+    """Run the real ASGI server (daphne) in a child process on the test database."""
+    port = free_port()
+    env = os.environ | {
+        "DATABASE_URL": database_url_for_subprocess(),
+        "DJANGO_SETTINGS_MODULE": "smartzone.settings",
+        "MAP_TILES_URL": "",
+        "OUTBOX_RELAY_INTERVAL": "0.2",
+        "OUTBOX_RELAY_GRACE": "0.2",
+    }
+    if settings.CHANNEL_LAYERS["default"]["BACKEND"].startswith("channels_redis"):
+        env["REDIS_URL"] = settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0]
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "daphne",
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "smartzone.asgi:application",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        wait_for_port(port, timeout=30, proc=proc)
+        yield AsgiServer(proc, port)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+@pytest.fixture
+def browser():
+    """A headless Debian Chromium driven by Playwright (no browser download)."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        need(False, "the playwright package is not installed")
+    need(Path(CHROMIUM).exists(), f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright runs a loop
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield chromium
+        chromium.close()
