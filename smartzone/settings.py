@@ -52,6 +52,9 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 DATA_DIR = Path(env("DATA_DIR", str(BASE_DIR / "data")))
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
+# The apps of this project, in the order their pages and demo data are set up.
+PROJECT_APPS = ["smartzone", "incidents", "sos", "cctv", "patrol", "community"]
+
 INSTALLED_APPS = [
     "daphne",
     # SimpleAdminConfig: admin modules are found by smartzone.urls, skipping django-leaflet's,
@@ -68,7 +71,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "leaflet",
     "channels",
-    "smartzone",
+    *PROJECT_APPS,
 ]
 
 MIDDLEWARE = [
@@ -99,6 +102,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "smartzone.access.role_context",
+                "smartzone.views.nav_context",
             ],
         },
     },

@@ -1,6 +1,7 @@
 from importlib import import_module
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -26,6 +27,11 @@ router.register("zones", api.ZoneViewSet, basename="zone")
 router.register("landmarks", api.LandmarkViewSet, basename="landmark")
 router.register("events", api.EventViewSet, basename="event")
 
+for app in settings.PROJECT_APPS[1:]:
+    app_urls = import_module(f"{app}.urls")
+    if hasattr(app_urls, "register_api"):
+        app_urls.register_api(router)
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),
@@ -36,6 +42,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(router.urls)),
+    *[path("", include(f"{app}.urls")) for app in settings.PROJECT_APPS[1:]],
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

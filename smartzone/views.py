@@ -7,31 +7,18 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from smartzone import access, selectors
+from smartzone import access, registry, selectors
 from smartzone.models import SafetyZone
 
-# Labels of event kinds for the live feed; apps add theirs with `register_event_label`.
-EVENT_LABELS = {
-    "station.created": _("Station added"),
-    "station.updated": _("Station updated"),
-    "zone.created": _("Safety zone added"),
-    "zone.updated": _("Safety zone updated"),
-    "zone.deleted": _("Safety zone removed"),
-    "landmark.created": _("Landmark added"),
-    "landmark.updated": _("Landmark updated"),
-    "landmark.deleted": _("Landmark removed"),
-    "officer.created": _("Officer added"),
-    "officer.updated": _("Officer updated"),
-}
 
-
-def register_event_label(kind: str, label) -> None:
-    EVENT_LABELS[kind] = label
+def nav_context(request) -> dict:
+    """Template context: the links apps add to the officers' top bar."""
+    return {"dashboard_nav": registry.DASHBOARD_NAV}
 
 
 @require_GET
 def home(request):
-    return render(request, "smartzone/home.html")
+    return render(request, "smartzone/home.html", {"public_links": registry.PUBLIC_LINKS})
 
 
 @access.officer_required
@@ -48,6 +35,7 @@ def dashboard(request):
             "stations": access.stations_for(request.user),
             "zones": station.zones.all(),
             "events": events,
+            "dashboard_scripts": registry.DASHBOARD_SCRIPTS,
             "dashboard_config": {
                 "station": station.pk,
                 "lastEventId": events[-1].pk
@@ -55,7 +43,7 @@ def dashboard(request):
                 else selectors.last_event_id(station_id=station.pk),
                 "center": [station.lat, station.lng],
                 "tilesUrl": settings.MAP_TILES_URL,
-                "labels": {k: str(v) for k, v in EVENT_LABELS.items()}
+                "labels": {k: str(v) for k, v in registry.EVENT_LABELS.items()}
                 | {"_live": str(_("live")), "_offline": str(_("reconnecting"))},
                 "initialEvents": [e.as_message() for e in events],
             },

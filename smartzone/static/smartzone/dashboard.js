@@ -86,8 +86,6 @@
     showEvent(event, fresh);
   }
 
-  config.initialEvents.forEach(function (e) { receive(e, false); });
-
   var retry = 500;
   function setState(name, text) { state.dataset.state = name; state.textContent = text; }
   function connect() {
@@ -105,11 +103,19 @@
       retry = Math.min(retry * 2, 10000);
     };
   }
-  connect();
-
   window.SmartZone = {
     map: map,
     layers: layers,
+    config: config,
+    feed: feed,
+    getJSON: getJSON,
+    /* Call FN(event, map) for each event of KIND ("*" for all), the initial ones included. */
     onEvent: function (kind, fn) { (handlers[kind] = handlers[kind] || []).push(fn); },
   };
+
+  // Apps' scripts load after this one and register their handlers before the page is ready.
+  document.addEventListener("DOMContentLoaded", function () {
+    config.initialEvents.forEach(function (e) { receive(e, false); });
+    connect();
+  });
 })();

@@ -1,0 +1,84 @@
+"""Where the other apps plug into the core without the core importing them.
+
+Each app calls these from its AppConfig.ready(): the labels of its event kinds for the live
+feed, the static scripts it adds to the dashboard, the links it adds to the public home page,
+and the "nearest help" it can offer around a point (cameras, patrol points, ...).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+EVENT_LABELS: dict[str, str] = {
+    "station.created": _("Station added"),
+    "station.updated": _("Station updated"),
+    "zone.created": _("Safety zone added"),
+    "zone.updated": _("Safety zone updated"),
+    "zone.deleted": _("Safety zone removed"),
+    "landmark.created": _("Landmark added"),
+    "landmark.updated": _("Landmark updated"),
+    "landmark.deleted": _("Landmark removed"),
+    "officer.created": _("Officer added"),
+    "officer.updated": _("Officer updated"),
+}
+DASHBOARD_SCRIPTS: list[str] = []
+DASHBOARD_NAV: list[tuple[str, str]] = []
+
+
+@dataclass(frozen=True)
+class PublicLink:
+    url_name: str
+    label: str
+    css_class: str = ""
+
+
+PUBLIC_LINKS: list[PublicLink] = []
+
+
+@dataclass(frozen=True)
+class NearbyItem:
+    kind: str  # "camera", "patrol_point", "officer", ...
+    id: int
+    name: str
+    lat: float
+    lng: float
+    distance_m: float
+
+
+# A provider takes (station_id, lat, lng, radius_m) and returns NearbyItems.
+NEARBY_PROVIDERS: dict[str, Callable[..., list[NearbyItem]]] = {}
+
+
+def register_event_labels(labels: dict) -> None:
+    EVENT_LABELS.update(labels)
+
+
+def register_dashboard_script(static_path: str) -> None:
+    if static_path not in DASHBOARD_SCRIPTS:
+        DASHBOARD_SCRIPTS.append(static_path)
+
+
+def register_dashboard_nav(url_name: str, label) -> None:
+    """Add a link to the officers' top bar."""
+    if (url_name, label) not in DASHBOARD_NAV:
+        DASHBOARD_NAV.append((url_name, label))
+
+
+def register_public_link(link: PublicLink) -> None:
+    if link not in PUBLIC_LINKS:
+        PUBLIC_LINKS.append(link)
+
+
+def register_nearby_provider(kind: str, provider: Callable[..., list[NearbyItem]]) -> None:
+    NEARBY_PROVIDERS[kind] = provider
+
+
+def find_nearby(
+    *, station_id: int, lat: float, lng: float, radius_m: float = 500, limit: int = 5
+) -> dict[str, list[NearbyItem]]:
+    """Return, per kind, the nearest LIMIT items within RADIUS_M of the point, nearest first."""
+    return {
+        kind: sorted(provider(station_id, lat, lng, radius_m), key=lambda i: i.distance_m)[:limit]
+        for kind, provider in NEARBY_PROVIDERS.items()
+    }
