@@ -82,3 +82,13 @@ def find_nearby(
         kind: sorted(provider(station_id, lat, lng, radius_m), key=lambda i: i.distance_m)[:limit]
         for kind, provider in NEARBY_PROVIDERS.items()
     }
+
+
+# Called with the id of an SOS that escalated (after its transaction commits), e.g. by the
+# community app to push a LINE message to the duty supervisors.
+ESCALATION_HANDLERS: list[Callable[[int], None]] = []
+
+
+def register_escalation_handler(handler: Callable[[int], None]) -> None:
+    if handler not in ESCALATION_HANDLERS:
+        ESCALATION_HANDLERS.append(handler)

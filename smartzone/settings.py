@@ -182,6 +182,22 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# Cache (rate limits, idempotency keys): Redis when REDIS_URL is set, else this process's memory.
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env("CHANNELS_PREFIX", "sz"),
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+RATELIMIT_USE_CACHE = "default"
+# Behind the production proxy the client address is the first of X-Forwarded-For.
+RATELIMIT_IP_META_KEY = "HTTP_X_FORWARDED_FOR" if PRODUCTION else None
+
 # The outbox relay: how often a web process looks for events that were not pushed, and how old
 # an unpushed event must be before the relay takes it over from the direct push after commit.
 OUTBOX_RELAY_INTERVAL = float(env("OUTBOX_RELAY_INTERVAL", "0.5"))
