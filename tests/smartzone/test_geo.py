@@ -1,7 +1,14 @@
 import pytest
+from django.utils import translation
 
 from smartzone import geo
 from smartzone.demo import ZONE_BOUNDARY
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
 
 
 def ring(*points):

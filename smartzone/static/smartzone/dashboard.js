@@ -29,8 +29,10 @@
   }
 
   var kindColours = { gold_shop: "#c9a227", market: "#2e7d32", government: "#1565c0", bank: "#6a1b9a" };
+  var landmarkMarkers = {};
   function addLandmark(props) {
-    L.circleMarker([props.lat, props.lng], {
+    if (landmarkMarkers[props.id]) { layers.landmarks.removeLayer(landmarkMarkers[props.id]); }
+    landmarkMarkers[props.id] = L.circleMarker([props.lat, props.lng], {
       radius: 6, color: kindColours[props.kind] || "#455a64", fillOpacity: 0.8, className: "sz-landmark",
     }).bindTooltip(props.name + " · " + (props.kind_label || props.kind)).addTo(layers.landmarks);
   }
@@ -70,7 +72,7 @@
     feed.insertBefore(li, feed.firstChild);
     while (feed.children.length > 200) { feed.removeChild(feed.lastChild); }
     if (typeof p.lat === "number" && typeof p.lng === "number") {
-      if (event.kind.indexOf("landmark.") === 0) { addLandmark(p); }
+      if (event.kind === "landmark.created" || event.kind === "landmark.updated") { addLandmark(p); }
       else {
         L.circleMarker([p.lat, p.lng], { radius: 9, color: "#b3261e", className: "sz-event-marker" })
           .bindTooltip(label(event) + (p.name ? " · " + p.name : "")).addTo(layers.events);

@@ -1,0 +1,55 @@
+import pytest
+
+from smartzone.models import AuditEntry, Event, Landmark, OfficerProfile, SafetyZone, Station
+
+CORE_MODELS = [Station, SafetyZone, Landmark, OfficerProfile, AuditEntry, Event]
+
+
+@pytest.fixture
+def admin_client_(client, admin_user):
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.mark.parametrize("model", CORE_MODELS, ids=lambda m: m.__name__)
+def test_admin_lists_and_opens_the_add_form_of_every_core_model(
+    admin_client_, model, landmark, officer
+):
+    base = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
+    assert admin_client_.get(base).status_code == 200
+    add = admin_client_.get(base + "add/").status_code
+    assert add in {200, 403}  # audit entries and events cannot be added by hand
+
+
+def test_a_second_station_added_in_admin_is_audited_and_its_officers_see_only_it(
+    admin_client_, station, zone, client
+):
+    response = admin_client_.post(
+        "/admin/smartzone/station/add/",
+        {"code": "nakhon-phanom", "name": "สภ.เมืองนครพนม", "lat": "17.39", "lng": "104.78"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    new = Station.objects.get(code="nakhon-phanom")
+    assert AuditEntry.objects.filter(action="station.created", object_id=str(new.pk)).exists()
+    assert Event.objects.filter(kind="station.created", station=new).exists()
+
+
+def test_admin_refuses_a_zone_with_an_open_ring(admin_client_, station):
+    response = admin_client_.post(
+        "/admin/smartzone/safetyzone/add/",
+        {
+            "station": station.pk,
+            "name": "bad",
+            "boundary": '{"type": "Polygon", "coordinates": [[[104.72, 16.54], [104.73, 16.54],'
+            " [104.73, 16.55], [104.72, 16.56]]]}",
+        },
+    )
+    assert response.status_code == 200
+    assert "not closed" in response.content.decode() or "ไม่ปิด" in response.content.decode()
+
+
+def test_nobody_edits_the_audit_trail_in_admin(admin_client_, landmark):
+    entry = AuditEntry.objects.first()
+    url = f"/admin/smartzone/auditentry/{entry.pk}/delete/"
+    assert admin_client_.post(url, {"post": "yes"}).status_code == 403
+    assert AuditEntry.objects.filter(pk=entry.pk).exists()
