@@ -172,7 +172,9 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # Short timeouts: a push after commit must not hang a request when Redis is
+                # unreachable; the outbox relay sends the event later.
+                "hosts": [{"address": REDIS_URL, "socket_connect_timeout": 2, "socket_timeout": 5}],
                 "capacity": 1500,
                 "expiry": 30,
                 "prefix": env("CHANNELS_PREFIX", "asgi"),

@@ -235,7 +235,11 @@ def redis_layer_settings(url: str) -> dict:
     return {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [url], "capacity": 1500, "expiry": 30},
+            "CONFIG": {
+                "hosts": [{"address": url, "socket_connect_timeout": 2, "socket_timeout": 5}],
+                "capacity": 1500,
+                "expiry": 30,
+            },
         }
     }
 
@@ -276,7 +280,7 @@ def asgi_server(transactional_db):
         "OUTBOX_RELAY_GRACE": "0.2",
     }
     if settings.CHANNEL_LAYERS["default"]["BACKEND"].startswith("channels_redis"):
-        env["REDIS_URL"] = settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0]
+        env["REDIS_URL"] = settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0]["address"]
     proc = subprocess.Popen(
         [
             sys.executable,
