@@ -25,6 +25,16 @@ PASSWORD = "correct-horse-battery-42"
 REQUIRE_SERVICES = os.environ.get("SMARTZONE_REQUIRE_SERVICES") == "1"
 
 
+def pytest_report_header(config):
+    database = settings.DATABASES["default"]
+    layer = settings.CHANNEL_LAYERS["default"]["BACKEND"].rsplit(".", 1)[-1]
+    return [
+        f"smartzone: database {database['ENGINE'].rsplit('.', 1)[-1]} ({database['NAME']}), "
+        f"channel layer {layer}, celery broker {settings.CELERY_BROKER_URL.split('://')[0]}, "
+        f"services required: {REQUIRE_SERVICES}"
+    ]
+
+
 def need(condition: bool, reason: str) -> None:
     """Skip (or in CI fail) the test unless CONDITION holds."""
     if condition:
