@@ -36,7 +36,7 @@ def event_record(*, station, kind: str, payload: dict) -> Event:
     """
     assert transaction.get_connection().in_atomic_block, "event_record needs a transaction"
     event = Event.objects.create(station=station, kind=kind, payload=payload)
-    transaction.on_commit(lambda: push_events([event.pk]))
+    transaction.on_commit(lambda: push_events([event]))
     return event
 
 
@@ -69,17 +69,16 @@ def _mark_published(ids: list[int]) -> None:
     Event.objects.filter(pk__in=ids, published_at__isnull=True).update(published_at=timezone.now())
 
 
-def push_events(ids: list[int]) -> None:
+def push_events(events: list[Event]) -> None:
     """Push these committed events now; on failure leave them for the relay."""
     if not can_push():
         return
-    events = list(Event.objects.filter(pk__in=ids).order_by("pk"))
     try:
         async_to_sync(_send)(events)
     except Exception as exc:  # Redis down or slow: the relay will send them.
         log.warning("event push failed, left for the relay: %s", exc)
         return
-    _mark_published(ids)
+    _mark_published([e.pk for e in events])
 
 
 def _pending(limit: int = RELAY_BATCH) -> list[Event]:
