@@ -1,3 +1,7 @@
+import time
+
+from django.conf import settings
+from django.contrib.auth import logout
 from django.middleware.locale import LocaleMiddleware
 
 
@@ -11,3 +15,24 @@ class ThaiFirstLocaleMiddleware(LocaleMiddleware):
     def process_request(self, request):
         request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
         super().process_request(request)
+
+
+class SessionLifetimeMiddleware:
+    """End a session 12 hours after login, however active (idle expiry is SESSION_COOKIE_AGE).
+
+    Place after AuthenticationMiddleware.
+    """
+
+    KEY = "_smartzone_login_at"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = int(time.time())
+            started = request.session.setdefault(self.KEY, now)
+            if now - started > settings.SESSION_MAX_LIFETIME:
+                logout(request)
+        return self.get_response(request)
