@@ -1,10 +1,12 @@
 """Django admin for the core models. Saves and deletes go through the services (audit, events)."""
 
 from django.contrib import admin
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from smartzone import services
 from smartzone.models import AuditEntry, Event, Landmark, OfficerProfile, SafetyZone, Station
+from smartzone.widgets import BoundaryWidget
 
 admin.site.site_header = _("Smart Safety Zone administration")
 admin.site.site_title = _("Smart Safety Zone")
@@ -48,6 +50,7 @@ class SafetyZoneAdmin(ServiceAdmin):
     list_display = ["name", "station", "area_km2", "perimeter_km", "residents"]
     list_filter = ["station"]
     readonly_fields = ["area_km2", "perimeter_km"]
+    formfield_overrides = {models.JSONField: {"widget": BoundaryWidget}}
 
 
 @admin.register(Landmark)

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.forms",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -88,6 +89,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "smartzone.urls"
+# Widgets render with the project's templates too (templates/smartzone/widgets/).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 WSGI_APPLICATION = "smartzone.wsgi.application"
 ASGI_APPLICATION = "smartzone.asgi.application"
 
