@@ -211,6 +211,16 @@ class Event(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=60)
     payload = models.JSONField(_("payload"), default=dict)
+    # For the station's timeline: the zone it happened in, and words to search it by.
+    zone = models.ForeignKey(
+        SafetyZone,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("safety zone"),
+    )
+    text = models.CharField(_("text"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("time"), auto_now_add=True)
     published_at = models.DateTimeField(_("pushed at"), null=True, blank=True)
 
@@ -237,5 +247,7 @@ class Event(models.Model):
             "station": self.station_id,
             "kind": self.kind,
             "payload": self.payload,
+            "zone": self.zone_id,
+            "text": self.text,
             "created_at": self.created_at.isoformat(),
         }

@@ -29,13 +29,37 @@ def group_name(station_id: int) -> str:
     return f"station.{station_id}"
 
 
-def event_record(*, station, kind: str, payload: dict) -> Event:
+# Payload keys whose text the timeline search looks at.
+TEXT_KEYS = ("title", "name", "text", "summary", "message", "category_label", "kind_label")
+
+
+def _event_text(payload: dict) -> str:
+    words = [str(payload[k]) for k in TEXT_KEYS if isinstance(payload.get(k), str | int)]
+    return " · ".join(words)[:500]
+
+
+def _event_zone(station, payload: dict):
+    lat, lng = payload.get("lat"), payload.get("lng")
+    if not isinstance(lat, int | float) or not isinstance(lng, int | float):
+        return None
+    return next((z for z in station.zones.all() if z.contains(lat, lng)), None)
+
+
+def event_record(*, station, kind: str, payload: dict, zone=None, text: str | None = None) -> Event:
     """Record an event for STATION's dashboards; it is pushed once the transaction commits.
 
-    Call from a service, inside its transaction.
+    ZONE defaults to the station's zone holding the payload's lat/lng, TEXT (what the timeline
+    search finds it by) to the payload's title, name or message. Call from a service, inside
+    its transaction.
     """
     assert transaction.get_connection().in_atomic_block, "event_record needs a transaction"
-    event = Event.objects.create(station=station, kind=kind, payload=payload)
+    event = Event.objects.create(
+        station=station,
+        kind=kind,
+        payload=payload,
+        zone=zone or _event_zone(station, payload),
+        text=_event_text(payload) if text is None else text[:500],
+    )
     transaction.on_commit(lambda: push_events([event]))
     return event
 

@@ -1,5 +1,7 @@
 """Reads of the core app that cross relations or need care to stay fast."""
 
+from django.db.models import Q, QuerySet
+
 from smartzone.models import Event
 
 CATCH_UP_BATCH = 500
@@ -19,3 +21,42 @@ def latest_events(*, station_id: int, limit: int = 50) -> list[Event]:
 def last_event_id(*, station_id: int) -> int:
     last = Event.objects.filter(station_id=station_id).order_by("-pk").values_list("pk", flat=True)
     return last.first() or 0
+
+
+def timeline_page(*, limit: int = 50, **filters) -> list[Event]:
+    """Return one page of the station's timeline, newest first (see timeline_query)."""
+    return list(timeline_query(**filters)[:limit])
+
+
+def timeline_query(
+    *,
+    station_id: int,
+    kinds: list[str] | None = None,
+    zone_id: int | None = None,
+    since=None,
+    until=None,
+    text: str = "",
+    before_id: int | None = None,
+) -> QuerySet[Event]:
+    """Return the station's events newest first, filtered.
+
+    KINDS are kind prefixes ("sos", "incident.report"); BEFORE_ID continues from the last id of
+    the previous page (keyset pagination: the page costs the same however deep it is).
+    """
+    events = Event.objects.filter(station_id=station_id).select_related("zone")
+    if kinds:
+        prefix_filter = Q()
+        for kind in kinds:
+            prefix_filter |= Q(kind=kind) | Q(kind__startswith=f"{kind}.")
+        events = events.filter(prefix_filter)
+    if zone_id:
+        events = events.filter(zone_id=zone_id)
+    if since:
+        events = events.filter(created_at__gte=since)
+    if until:
+        events = events.filter(created_at__lt=until)
+    if text:
+        events = events.filter(text__icontains=text)
+    if before_id:
+        events = events.filter(pk__lt=before_id)
+    return events.order_by("-pk")

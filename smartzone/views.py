@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from smartzone import access, registry, selectors
+from smartzone.forms import TimelineFilterForm
 from smartzone.models import SafetyZone
 
 
@@ -67,3 +68,53 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok", "database": connection.vendor})
+
+
+TIMELINE_PAGE = 50
+
+
+@access.officer_required
+def timeline(request):
+    """The station's events newest first, filtered, a page at a time, with new ones live."""
+    station = access.dashboard_station(request.user, request.GET.get("station"))
+    if station is None:
+        raise Http404(_("Not found."))
+    form = TimelineFilterForm(request.GET or None, zones=station.zones.all())
+    valid = not form.is_bound or form.is_valid()
+    filters = form.cleaned_data if form.is_bound and valid else {}
+    events = []
+    if valid:
+        events = selectors.timeline_page(
+            station_id=station.pk,
+            kinds=filters.get("kind"),
+            zone_id=filters.get("zone"),
+            since=filters.get("since"),
+            until=filters.get("until"),
+            text=filters.get("q", ""),
+            before_id=filters.get("before"),
+            limit=TIMELINE_PAGE + 1,
+        )
+    older = None
+    if len(events) > TIMELINE_PAGE:
+        events = events[:TIMELINE_PAGE]
+        older = request.GET.copy()
+        older["before"] = events[-1].pk
+    return render(
+        request,
+        "smartzone/timeline.html",
+        {
+            "station": station,
+            "form": form,
+            "events": events,
+            "older_query": older.urlencode() if older else "",
+            "timeline_config": {
+                "station": station.pk,
+                "live": valid and not filters.get("before") and not filters.get("until"),
+                "lastEventId": selectors.last_event_id(station_id=station.pk),
+                "labels": {k: str(v) for k, v in registry.EVENT_LABELS.items()},
+                "kinds": filters.get("kind") or [],
+                "zone": filters.get("zone"),
+                "q": filters.get("q", ""),
+            },
+        },
+    )
