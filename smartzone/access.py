@@ -103,28 +103,23 @@ def dashboard_station(user, requested: str | int | None = None) -> Station | Non
     return stations.order_by("pk").first()
 
 
-def officer_required(view):
-    """Let officers, supervisors and admins in; send others to log in, or refuse them (403)."""
+def _role_required(check, message):
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not check(request.user):
+                raise PermissionDenied(message)
+            return view(request, *args, **kwargs)
 
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not is_officer(request.user):
-            raise PermissionDenied(_("This page is for police officers."))
-        return view(request, *args, **kwargs)
+        return wrapper
 
-    return wrapper
+    return decorator
 
 
-def supervisor_required(view):
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not is_supervisor(request.user):
-            raise PermissionDenied(_("This page is for supervisors."))
-        return view(request, *args, **kwargs)
-
-    return wrapper
+# Page decorators: send the anonymous to log in, refuse (403) those without the role.
+officer_required = _role_required(is_officer, _("This page is for police officers."))
+supervisor_required = _role_required(is_supervisor, _("This page is for supervisors."))
 
 
 def require_supervisor(user) -> None:

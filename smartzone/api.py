@@ -19,8 +19,26 @@ from smartzone.serializers import (
 )
 
 
-def feature_collection(features: list[dict]) -> dict:
-    return {"type": "FeatureCollection", "features": features}
+def geojson_response(rows, *, geometry, properties) -> Response:
+    """Answer a GeoJSON FeatureCollection of ROWS; GEOMETRY and PROPERTIES map a row to each."""
+    return Response(
+        {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "id": row.pk,
+                    "geometry": geometry(row),
+                    "properties": properties(row),
+                }
+                for row in rows
+            ],
+        }
+    )
+
+
+def point(lat: float, lng: float) -> dict:
+    return {"type": "Point", "coordinates": [lng, lat]}
 
 
 class StationScopedMixin:
@@ -53,18 +71,10 @@ class ZoneViewSet(StationScopedMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=False)
     def geojson(self, request):
         """All zones the user may see, as GeoJSON for the map."""
-        return Response(
-            feature_collection(
-                [
-                    {
-                        "type": "Feature",
-                        "id": zone.pk,
-                        "geometry": zone.boundary,
-                        "properties": services.zone_payload(zone) | {"boundary": None},
-                    }
-                    for zone in self.get_queryset()
-                ]
-            )
+        return geojson_response(
+            self.get_queryset(),
+            geometry=lambda zone: zone.boundary,
+            properties=lambda zone: services.zone_payload(zone) | {"boundary": None},
         )
 
 
@@ -89,18 +99,10 @@ class LandmarkViewSet(StationScopedMixin, mixins.CreateModelMixin, viewsets.Read
     @action(detail=False)
     def geojson(self, request):
         """All landmarks the user may see, as GeoJSON points for the map."""
-        return Response(
-            feature_collection(
-                [
-                    {
-                        "type": "Feature",
-                        "id": lm.pk,
-                        "geometry": {"type": "Point", "coordinates": [lm.lng, lm.lat]},
-                        "properties": services.landmark_payload(lm),
-                    }
-                    for lm in self.get_queryset()
-                ]
-            )
+        return geojson_response(
+            self.get_queryset(),
+            geometry=lambda lm: point(lm.lat, lm.lng),
+            properties=services.landmark_payload,
         )
 
 
