@@ -317,14 +317,15 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 
 @pytest.fixture
-def browser():
+def browser(monkeypatch):
     """A headless Debian Chromium driven by Playwright (no browser download)."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         need(False, "the playwright package is not installed")
     need(Path(CHROMIUM).exists(), f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright runs a loop
+    # Playwright's sync API runs an event loop in this thread; the ORM must still work here.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(
             executable_path=CHROMIUM,
