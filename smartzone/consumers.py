@@ -57,8 +57,17 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
 
     async def disconnect(self, code):
         if self.group:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+            self.group, group = None, self.group
             outbox.socket_closed()
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def dispatch(self, message):
+        # A pushed event touches no database, so it skips the base class's per-message
+        # close_old_connections(), which costs a thread hop for every event and socket.
+        if message["type"] == "event.message":
+            await self.event_message(message)
+        else:
+            await super().dispatch(message)
 
     async def event_message(self, message):
         await self._send_event(message["event"])

@@ -180,9 +180,12 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                # Short timeouts: a push after commit must not hang a request when Redis is
-                # unreachable; the outbox relay sends the event later.
-                "hosts": [{"address": REDIS_URL, "socket_connect_timeout": 2, "socket_timeout": 5}],
+                # A short connect timeout: a push after commit must not hang a request when
+                # Redis is unreachable; the outbox relay sends the event later. The read timeout
+                # must stay above channels_redis's 5 s blocking receive, or idle sockets drop.
+                "hosts": [
+                    {"address": REDIS_URL, "socket_connect_timeout": 2, "socket_timeout": 10}
+                ],
                 "capacity": 1500,
                 "expiry": 30,
                 "prefix": env("CHANNELS_PREFIX", "asgi"),
