@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.utils import translation
 
 from smartzone import services
 from smartzone.demo import ZONE_BOUNDARY
@@ -226,9 +227,8 @@ class RedisServer:
         wait_for_port(self.port, proc=self.proc)
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=10)
+        if self.proc:
+            stop_process(self.proc)
 
 
 @pytest.fixture
@@ -246,7 +246,7 @@ def redis_layer_settings(url: str) -> dict:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [{"address": url, "socket_connect_timeout": 2, "socket_timeout": 5}],
+                "hosts": [{"address": url, "socket_connect_timeout": 2, "socket_timeout": 10}],
                 "capacity": 1500,
                 "expiry": 30,
             },
@@ -276,6 +276,26 @@ class AsgiServer:
     def __init__(self, proc: subprocess.Popen, port: int):
         self.proc, self.port = proc, port
         self.url = f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def english(settings):
+    """Speak English in this test (pages and services): for tests that read messages."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
+def stop_process(proc: subprocess.Popen, grace: float = 10) -> None:
+    """SIGTERM, then SIGKILL after `grace` seconds (daphne may wait on closing sockets)."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
 
 
 @pytest.fixture
@@ -309,8 +329,7 @@ def asgi_server(transactional_db):
         wait_for_port(port, timeout=30, proc=proc)
         yield AsgiServer(proc, port)
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        stop_process(proc)
 
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
