@@ -1,0 +1,96 @@
+"""Demo reports around the Indochina market: a few citizen reports and tip-offs in different
+states, filed and worked through the services. Each is found again by its idempotency key, so a
+second run writes nothing."""
+
+from django.contrib.auth import get_user_model
+
+from incidents import services
+from incidents.models import Category, Report
+
+ACTOR = "system:seed_demo"
+
+# (key, kind, category code, description, lat, lng, anonymous, steps)
+REPORTS = [
+    (
+        "demo-report-1",
+        Report.Kind.REPORT,
+        "theft",
+        "กระเป๋าสตางค์ถูกล้วงบริเวณแผงขายผ้า ตลาดอินโดจีน",
+        16.5446,
+        104.7256,
+        False,
+        ["triaged", "dispatched", "on_scene", "resolved"],
+    ),
+    (
+        "demo-report-2",
+        Report.Kind.TIP_OFF,
+        "drugs",
+        "มีการซื้อขายยาเสพติดหลังร้านอาหารริมโขงช่วงดึก",
+        16.5469,
+        104.7259,
+        True,
+        ["triaged"],
+    ),
+    (
+        "demo-report-3",
+        Report.Kind.REPORT,
+        "traffic-accident",
+        "รถจักรยานยนต์ชนกันหน้าถนนคนเดิน มีผู้บาดเจ็บเล็กน้อย",
+        16.5419,
+        104.7253,
+        False,
+        [],
+    ),
+    (
+        "demo-report-4",
+        Report.Kind.REPORT,
+        "disturbance",
+        "เสียงดังทะเลาะวิวาทหน้าร้านคาราโอเกะ",
+        16.5560,
+        104.7300,
+        False,
+        [],
+    ),
+]
+
+
+def seed() -> list[str]:
+    """Create the demo reports that are missing; return lines saying what was created."""
+    created = []
+    officer = get_user_model().objects.filter(username="officer").first()
+    for key, kind, category, text, lat, lng, anonymous, steps in REPORTS:
+        if Report.objects.filter(idempotency_key=key).exists():
+            continue
+        category_row = Category.objects.filter(code=category).first()
+        if category_row is None:
+            continue
+        report, _created = services.report_submit(
+            kind=kind,
+            category=category_row,
+            description=text,
+            lat=lat,
+            lng=lng,
+            anonymous=anonymous,
+            reporter_name="" if anonymous else "สมชาย ใจดี",
+            reporter_phone="" if anonymous else "081 234 5678",
+            idempotency_key=key,
+        )
+        for step in steps:
+            if step == "dispatched" and officer is None:
+                break
+            services.report_transition(
+                actor=ACTOR,
+                report_id=report.pk,
+                to_state=step,
+                officer_id=officer.pk if step == "dispatched" else None,
+                note="demo",
+            )
+        if "resolved" in steps:
+            services.report_update_add(
+                actor=ACTOR,
+                report_id=report.pk,
+                text="เจ้าหน้าที่ติดตามคืนกระเป๋าสตางค์ได้แล้ว ขอบคุณที่แจ้งเหตุ",
+                public=True,
+            )
+        created.append(f"report {report.display_code} ({category}, {len(steps)} steps)")
+    return created

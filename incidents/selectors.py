@@ -1,0 +1,171 @@
+"""Reads of the incidents app: where a point belongs, officers' lists, duplicates, the map."""
+
+import math
+from datetime import timedelta
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from incidents.models import Report, ReportUpdate, normalise_tracking_code
+from smartzone import access, geo
+from smartzone.models import SafetyZone, Station
+
+DUPLICATE_RADIUS_M = 150
+DUPLICATE_WINDOW = timedelta(hours=2)
+METRES_PER_DEGREE = 111_320
+
+# Parsed zone polygons, kept between requests until the zone's boundary changes.
+_polygons: dict[int, tuple[str, object]] = {}
+
+
+def _polygon(zone: SafetyZone):
+    key = repr(zone.boundary)
+    cached = _polygons.get(zone.pk)
+    if cached is None or cached[0] != key:
+        cached = (key, zone.polygon)
+        _polygons[zone.pk] = cached
+    return cached[1]
+
+
+def station_for_point(*, lat: float, lng: float) -> tuple[Station | None, SafetyZone | None]:
+    """Return (station, zone) for a point: the station of the zone holding it, else the nearest
+    station and no zone. (None, None) when no station exists."""
+    for zone in SafetyZone.objects.select_related("station").order_by("pk"):
+        if geo.contains(_polygon(zone), lat=lat, lng=lng):
+            return zone.station, zone
+    stations = list(Station.objects.all())
+    if not stations:
+        return None, None
+    nearest = min(stations, key=lambda s: geo.distance_m(lat, lng, s.lat, s.lng))
+    return nearest, None
+
+
+def zone_for_point(*, lat: float, lng: float) -> SafetyZone | None:
+    return station_for_point(lat=lat, lng=lng)[1] if Station.objects.exists() else None
+
+
+def reports_for(user) -> QuerySet[Report]:
+    """The reports USER may see, with what the lists show."""
+    return access.scope(
+        Report.objects.select_related("category", "station", "zone", "assigned_officer"), user
+    )
+
+
+def report_filter(
+    queryset: QuerySet[Report],
+    *,
+    state: str | None = None,
+    category=None,
+    since=None,
+    until=None,
+    in_zone: bool | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+) -> QuerySet[Report]:
+    """Apply the list filters; BBOX is (west, south, east, north) in degrees."""
+    if state:
+        queryset = queryset.filter(state=state)
+    if category:
+        queryset = queryset.filter(category=category)
+    if since:
+        queryset = queryset.filter(created_at__gte=since)
+    if until:
+        queryset = queryset.filter(created_at__lt=until)
+    if in_zone is not None:
+        queryset = queryset.filter(outside_zone=not in_zone)
+    if bbox:
+        west, south, east, north = bbox
+        queryset = queryset.filter(lat__gte=south, lat__lte=north, lng__gte=west, lng__lte=east)
+    return queryset
+
+
+def report_detail_for(user, pk: int) -> Report:
+    """Return the report with its photos, updates and timeline, or 404 for another station's."""
+    queryset = Report.objects.select_related(
+        "category", "station", "zone", "assigned_officer", "duplicate_of"
+    ).prefetch_related(
+        "photos",
+        Prefetch("updates", queryset=ReportUpdate.objects.select_related("author")),
+        "transitions",
+        "merged_reports",
+    )
+    return access.get_for_user(queryset, user, pk=pk)
+
+
+def duplicate_candidates(report: Report) -> list[tuple[Report, float]]:
+    """Return open reports of the same station and category within 150 m and 2 hours of
+    REPORT, nearest first, each with its distance in metres."""
+    dlat = DUPLICATE_RADIUS_M / METRES_PER_DEGREE
+    dlng = DUPLICATE_RADIUS_M / (METRES_PER_DEGREE * max(math.cos(math.radians(report.lat)), 0.01))
+    near = (
+        Report.objects.filter(
+            station_id=report.station_id,
+            category_id=report.category_id,
+            created_at__gte=report.created_at - DUPLICATE_WINDOW,
+            created_at__lte=report.created_at + DUPLICATE_WINDOW,
+            lat__range=(report.lat - dlat, report.lat + dlat),
+            lng__range=(report.lng - dlng, report.lng + dlng),
+        )
+        .exclude(pk=report.pk)
+        .exclude(state=Report.State.REJECTED)
+        .select_related("category")
+    )
+    found = []
+    for other in near[:50]:
+        distance = geo.distance_m(report.lat, report.lng, other.lat, other.lng)
+        if distance <= DUPLICATE_RADIUS_M:
+            found.append((other, distance))
+    return sorted(found, key=lambda pair: pair[1])
+
+
+def report_by_code(code: str) -> Report | None:
+    """Return the report with this tracking code, or None. One indexed query whatever CODE is,
+    so a lookup of a wrong code costs what a right one does."""
+    normal = normalise_tracking_code(code)
+    return (
+        Report.objects.select_related("category")
+        .prefetch_related(
+            Prefetch("updates", queryset=ReportUpdate.objects.filter(public=True)),
+        )
+        .filter(tracking_code=normal)
+        .first()
+    )
+
+
+def public_updates(report: Report) -> list[ReportUpdate]:
+    return [u for u in report.updates.all() if u.public]
+
+
+def geojson_features(queryset: QuerySet[Report], *, limit: int) -> list[dict]:
+    """The newest LIMIT reports of QUERYSET as GeoJSON point features, with the few properties
+    the map needs (built from plain tuples: this runs for every map move)."""
+    rows = queryset.order_by("-created_at").values_list(
+        "pk",
+        "lat",
+        "lng",
+        "state",
+        "kind",
+        "tracking_code",
+        "category__code",
+        "outside_zone",
+        "created_at",
+    )[:limit]
+    return [
+        {
+            "type": "Feature",
+            "id": pk,
+            "geometry": {"type": "Point", "coordinates": [lng, lat]},
+            "properties": {
+                "id": pk,
+                "code": f"{code[:4]}-{code[4:]}",
+                "state": state,
+                "kind": kind,
+                "category": category,
+                "outside_zone": outside,
+                "created_at": created.isoformat(),
+            },
+        }
+        for pk, lat, lng, state, kind, code, category, outside, created in rows
+    ]
+
+
+def open_filter() -> Q:
+    return ~Q(state__in=[Report.State.RESOLVED, Report.State.REJECTED])
