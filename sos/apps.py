@@ -5,3 +5,25 @@ from django.utils.translation import gettext_lazy as _
 class SosConfig(AppConfig):
     name = "sos"
     verbose_name = _("SOS kiosks and emergencies")
+
+    def ready(self) -> None:
+        from smartzone import registry
+
+        registry.register_event_labels(
+            {
+                "sos.raised": _("SOS!"),
+                "sos.acknowledged": _("SOS acknowledged"),
+                "sos.dispatched": _("Officers sent to SOS"),
+                "sos.on_scene": _("Officers on scene"),
+                "sos.closed": _("SOS closed"),
+                "sos.escalated": _("SOS not acknowledged: escalated"),
+                "kiosk.created": _("SOS kiosk added"),
+                "kiosk.online": _("SOS kiosk back online"),
+                "kiosk.offline": _("SOS kiosk offline"),
+            }
+        )
+        registry.register_dashboard_script("sos/dashboard.js")
+        registry.register_dashboard_nav("sos:list", _("SOS"))
+        registry.register_public_link(
+            registry.PublicLink("sos:public", _("Emergency SOS"), "sz-sos-link")
+        )

@@ -1,7 +1,20 @@
 """Pages and API routes of the sos app; included by smartzone.urls."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from sos import api, views
 
 app_name = "sos"
-urlpatterns: list = []
-# API viewsets: register them on smartzone.urls' router by defining `register_api(router)` here.
+urlpatterns = [
+    path("api/v1/sos/events/", api.SosEventCreateView.as_view(), name="api-events"),
+    path("api/v1/sos/heartbeats/", api.HeartbeatView.as_view(), name="api-heartbeats"),
+    path("sos/", views.sos_list, name="list"),
+    path("sos/<int:pk>/", views.sos_detail, name="detail"),
+    path("sos/kiosks/", views.kiosk_list, name="kiosks"),
+    path("sos/help/", views.public_sos, name="public"),
+]
+
+
+def register_api(router) -> None:
+    router.register("sos/open", api.OpenSosViewSet, basename="sos-open")
+    router.register("sos/kiosks", api.KioskMapViewSet, basename="sos-kiosk")

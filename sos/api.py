@@ -1,0 +1,109 @@
+"""Kiosk API (signed by the device) and the officers' read-only SOS list."""
+
+from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from smartzone import access
+from sos import selectors, services
+from sos.serializers import HeartbeatSerializer, KioskSosSerializer, SosSerializer
+from sos.signing import KioskDevice, KioskSignatureAuthentication
+
+
+class KioskSignatureScheme(OpenApiAuthenticationExtension):
+    target_class = "sos.signing.KioskSignatureAuthentication"
+    name = "kioskSignature"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "X-Signature",
+            "description": (
+                "Kiosk requests carry X-Kiosk-Id (the kiosk serial), X-Timestamp (Unix seconds, "
+                "within 5 minutes of the server clock) and X-Signature: the hex "
+                "HMAC-SHA256 with the kiosk secret of "
+                '"{METHOD}\\n{path}\\n{timestamp}\\n" followed by the raw body. '
+                "A signature is accepted once (replays are refused with 401)."
+            ),
+        }
+
+
+class IsKiosk(BasePermission):
+    def has_permission(self, request, view) -> bool:
+        return isinstance(request.user, KioskDevice)
+
+
+class KioskView(APIView):
+    authentication_classes = [KioskSignatureAuthentication]
+    permission_classes = [IsKiosk]
+    parser_classes = [JSONParser]
+
+    def kiosk(self, request, data):
+        kiosk = request.user.kiosk
+        claimed = data.get("kiosk")
+        if claimed and claimed != kiosk.serial:
+            raise exceptions.PermissionDenied(
+                {"kiosk": _("This is not the kiosk that signed the request.")}
+            )
+        return kiosk
+
+
+class SosEventCreateView(KioskView):
+    @extend_schema(request=KioskSosSerializer, responses={201: SosSerializer, 200: SosSerializer})
+    def post(self, request):
+        serializer = KioskSosSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        kiosk = self.kiosk(request, data)
+        sos, created = services.sos_receive(
+            kiosk=kiosk,
+            client_event_id=data["event_id"],
+            lat=data.get("lat"),
+            lng=data.get("lng"),
+            message=data.get("message", ""),
+            snapshot=data.get("snapshot"),
+        )
+        return Response(
+            SosSerializer(sos).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class HeartbeatView(KioskView):
+    @extend_schema(request=HeartbeatSerializer, responses={200: None})
+    def post(self, request):
+        serializer = HeartbeatSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        kiosk = services.kiosk_heartbeat(kiosk_id=self.kiosk(request, serializer.validated_data).pk)
+        return Response({"status": kiosk.status, "last_seen": kiosk.last_seen})
+
+
+class OpenSosViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The station's open SOS events (the dashboard pins them)."""
+
+    serializer_class = SosSerializer
+    permission_classes = [access.IsOfficer]
+    pagination_class = None
+
+    def get_queryset(self):
+        return selectors.open_sos_for(self.request.user)
+
+
+class KioskMapViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The station's kiosks with their health, for the dashboard map."""
+
+    permission_classes = [access.IsOfficer]
+    pagination_class = None
+
+    def get_queryset(self):
+        return selectors.kiosks_for(self.request.user)
+
+    @extend_schema(responses={200: None})
+    def list(self, request, *args, **kwargs):
+        return Response([services.kiosk_payload(k) for k in self.get_queryset()])

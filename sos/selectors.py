@@ -1,0 +1,28 @@
+"""Reads of the sos app."""
+
+from smartzone import access, geo
+from smartzone.models import Station
+from sos.models import Kiosk, SosEvent
+
+
+def open_sos_for(user):
+    return access.scope(
+        SosEvent.objects.exclude(state=SosEvent.State.CLOSED).select_related("kiosk"), user
+    ).order_by("received_at")
+
+
+def sos_list_for(user):
+    return access.scope(SosEvent.objects.select_related("kiosk"), user).order_by("-received_at")
+
+
+def kiosks_for(user):
+    return access.scope(Kiosk.objects.all(), user)
+
+
+def nearest_station(lat: float, lng: float) -> Station | None:
+    """Return the station nearest the point (a public SOS goes to it)."""
+    return min(
+        Station.objects.all(),
+        key=lambda s: geo.distance_m(lat, lng, s.lat, s.lng),
+        default=None,
+    )

@@ -1,0 +1,69 @@
+"""Input shapes of the kiosk API."""
+
+import base64
+import binascii
+
+from django.core.files.base import ContentFile
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from sos.models import SosEvent
+
+MAX_SNAPSHOT_BYTES = 1024 * 1024
+
+
+class SnapshotField(serializers.ImageField):
+    """A base64 JPEG/PNG, decoded and verified with Pillow like any upload."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            raise serializers.ValidationError(_("Send the snapshot as base64 text."))
+        try:
+            raw = base64.b64decode(data, validate=True)
+        except (binascii.Error, ValueError):
+            raise serializers.ValidationError(_("The snapshot is not valid base64.")) from None
+        if len(raw) > MAX_SNAPSHOT_BYTES:
+            raise serializers.ValidationError(_("The snapshot is larger than 1 MB."))
+        return super().to_internal_value(ContentFile(raw, name="snapshot.jpg"))
+
+
+class KioskSosSerializer(serializers.Serializer):
+    event_id = serializers.CharField(max_length=80)
+    lat = serializers.FloatField(min_value=-90, max_value=90, required=False)
+    lng = serializers.FloatField(min_value=-180, max_value=180, required=False)
+    message = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+    snapshot = SnapshotField(required=False)
+    kiosk = serializers.CharField(
+        required=False, help_text=_("Optional: the kiosk's serial; must be the signing kiosk.")
+    )
+
+
+class HeartbeatSerializer(serializers.Serializer):
+    kiosk = serializers.CharField(required=False)
+
+
+class SosSerializer(serializers.ModelSerializer):
+    kiosk_name = serializers.CharField(source="kiosk.name", default=None, read_only=True)
+
+    class Meta:
+        model = SosEvent
+        fields = [
+            "id",
+            "station",
+            "source",
+            "kiosk",
+            "kiosk_name",
+            "client_event_id",
+            "lat",
+            "lng",
+            "message",
+            "state",
+            "outcome",
+            "received_at",
+            "acknowledged_at",
+            "dispatched_at",
+            "on_scene_at",
+            "closed_at",
+            "escalated_at",
+        ]
+        read_only_fields = fields

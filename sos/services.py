@@ -1,0 +1,377 @@
+"""Writes of the sos app: kiosks, SOS events and their workflow, escalation, kiosk health.
+
+An SOS row is written first in its transaction; audit and outbox follow in the same one.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from smartzone import access, registry
+from smartzone.audit import audit_append
+from smartzone.outbox import event_record
+from sos.models import Kiosk, SosEvent, new_secret
+
+log = logging.getLogger(__name__)
+
+
+class TransitionError(ValidationError):
+    """The SOS is not in a state that allows this step (e.g. another officer was faster)."""
+
+
+def kiosk_payload(kiosk: Kiosk) -> dict:
+    return {
+        "id": kiosk.pk,
+        "name": kiosk.name,
+        "lat": kiosk.lat,
+        "lng": kiosk.lng,
+        "status": kiosk.status,
+        "last_seen": kiosk.last_seen.isoformat() if kiosk.last_seen else None,
+    }
+
+
+def sos_payload(sos: SosEvent) -> dict:
+    return {
+        "id": sos.pk,
+        "sos": sos.pk,
+        "source": sos.source,
+        "kiosk": sos.kiosk_id,
+        "name": sos.kiosk.name if sos.kiosk else str(_("SOS from a phone")),
+        "lat": sos.lat,
+        "lng": sos.lng,
+        "message": sos.message,
+        "state": sos.state,
+        "received_at": sos.received_at.isoformat(),
+    }
+
+
+def _actor_label(actor) -> str | None:
+    return actor.get_username() if getattr(actor, "is_authenticated", False) else None
+
+
+# --- kiosks -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def kiosk_create(
+    *,
+    actor,
+    station,
+    name: str,
+    serial: str,
+    lat: float,
+    lng: float,
+    installed_on=None,
+    heartbeat_interval_s: int = 60,
+) -> tuple[Kiosk, str]:
+    """Create a kiosk; return it and its secret (show the secret once)."""
+    if actor is not None and not isinstance(actor, str):
+        access.require_supervisor(actor)
+    access.require_station(actor, station)
+    kiosk = Kiosk(
+        station=station,
+        name=name,
+        serial=serial,
+        lat=lat,
+        lng=lng,
+        installed_on=installed_on,
+        heartbeat_interval_s=heartbeat_interval_s,
+    )
+    kiosk.full_clean()
+    kiosk.save()
+    audit_append(
+        actor=actor,
+        action="kiosk.created",
+        obj=kiosk,
+        changes={"name": name, "serial": serial, "lat": lat, "lng": lng},
+    )
+    event_record(station=station, kind="kiosk.created", payload=kiosk_payload(kiosk))
+    return kiosk, kiosk.secret
+
+
+@transaction.atomic
+def kiosk_rotate_secret(*, actor, kiosk_id: int) -> tuple[Kiosk, str]:
+    """Give the kiosk a new secret; the old one stops working at once. Return the new one."""
+    if not isinstance(actor, str) and actor is not None:
+        access.require_supervisor(actor)
+    if actor is None or isinstance(actor, str):
+        kiosk = Kiosk.objects.select_for_update().get(pk=kiosk_id)
+    else:
+        kiosk = access.get_for_user(Kiosk.objects, actor, lock=True, pk=kiosk_id)
+    kiosk.secret = new_secret()
+    kiosk.secret_rotated_at = timezone.now()
+    kiosk.save(update_fields=["secret", "secret_rotated_at"])
+    audit_append(actor=actor, action="kiosk.secret_rotated", obj=kiosk)
+    return kiosk, kiosk.secret
+
+
+def _set_status(kiosk: Kiosk, status: str, actor) -> None:
+    kiosk.status = status
+    kiosk.save(update_fields=["status"])
+    audit_append(actor=actor, action=f"kiosk.{status}", obj=kiosk)
+    event_record(station=kiosk.station, kind=f"kiosk.{status}", payload=kiosk_payload(kiosk))
+
+
+@transaction.atomic
+def kiosk_heartbeat(*, kiosk_id: int) -> Kiosk:
+    """Record that the kiosk is alive; bring it back online if it was offline."""
+    kiosk = Kiosk.objects.select_for_update().select_related("station").get(pk=kiosk_id)
+    kiosk.last_seen = timezone.now()
+    kiosk.save(update_fields=["last_seen"])
+    if kiosk.status != Kiosk.Status.ONLINE:
+        _set_status(kiosk, Kiosk.Status.ONLINE, f"device:{kiosk.serial}")
+    return kiosk
+
+
+@transaction.atomic
+def kiosk_health_check(*, now=None) -> list[int]:
+    """Mark online kiosks silent for longer than 3 heartbeat intervals offline; return their ids."""
+    now = now or timezone.now()
+    went_offline = []
+    for kiosk in (
+        Kiosk.objects.select_for_update(skip_locked=True)
+        .select_related("station")
+        .filter(status=Kiosk.Status.ONLINE)
+    ):
+        if kiosk.last_seen is None or now - kiosk.last_seen > timedelta(
+            seconds=kiosk.offline_after_s
+        ):
+            _set_status(kiosk, Kiosk.Status.OFFLINE, "task:kiosk_health_check")
+            went_offline.append(kiosk.pk)
+    return went_offline
+
+
+# --- SOS events --------------------------------------------------------------------------------
+
+
+def _record_raised(sos: SosEvent, actor) -> None:
+    audit_append(
+        actor=actor,
+        action="sos.raised",
+        obj=sos,
+        changes={
+            "source": sos.source,
+            "lat": sos.lat,
+            "lng": sos.lng,
+            "client_event_id": sos.client_event_id,
+        },
+    )
+    event_record(station=sos.station, kind="sos.raised", payload=sos_payload(sos))
+
+
+def sos_receive(
+    *,
+    kiosk: Kiosk,
+    client_event_id: str,
+    lat: float | None = None,
+    lng: float | None = None,
+    message: str = "",
+    snapshot=None,
+) -> tuple[SosEvent, bool]:
+    """Store a kiosk's SOS once per (kiosk, event id); return (sos, created).
+
+    A retry, even concurrent from another process, returns the original row.
+    """
+    existing = SosEvent.objects.filter(kiosk=kiosk, client_event_id=client_event_id).first()
+    if existing:
+        return existing, False
+    sos = SosEvent(
+        station_id=kiosk.station_id,
+        source=SosEvent.Source.KIOSK,
+        kiosk=kiosk,
+        client_event_id=client_event_id,
+        lat=kiosk.lat if lat is None else lat,
+        lng=kiosk.lng if lng is None else lng,
+        message=message or "",
+    )
+    if snapshot is not None:
+        sos.snapshot = snapshot
+    sos.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            sos.save(force_insert=True)  # the SOS row first, before anything else can fail
+            sos.kiosk = kiosk
+            _record_raised(sos, f"device:{kiosk.serial}")
+    except IntegrityError:
+        # A concurrent duplicate won the unique constraint: return its row.
+        existing = SosEvent.objects.filter(kiosk=kiosk, client_event_id=client_event_id).first()
+        if existing is None:
+            raise
+        return existing, False
+    return sos, True
+
+
+@transaction.atomic
+def sos_public_raise(
+    *, station, lat: float, lng: float, callback_phone: str = "", message: str = ""
+) -> SosEvent:
+    """Store an SOS raised on the public phone page."""
+    sos = SosEvent(
+        station=station,
+        source=SosEvent.Source.PUBLIC,
+        lat=lat,
+        lng=lng,
+        callback_phone=callback_phone,
+        message=message,
+    )
+    sos.full_clean()
+    sos.save()
+    _record_raised(sos, "public")
+    return sos
+
+
+def _get_locked(actor, sos_id: int) -> SosEvent:
+    if not access.is_officer(actor):
+        raise PermissionDenied(_("This is for police officers."))
+    return access.get_for_user(
+        SosEvent.objects.select_related("station"), actor, lock=True, pk=sos_id
+    )
+
+
+def _step(
+    sos: SosEvent,
+    *,
+    actor,
+    expected: set,
+    state: str,
+    stamp: str,
+    extra: dict | None = None,
+    fields: tuple = (),
+) -> SosEvent:
+    if sos.state not in expected:
+        raise TransitionError(
+            _("This SOS is already %(state)s; nothing changed.")
+            % {"state": sos.get_state_display()},
+            code="wrong_state",
+        )
+    before = sos.state
+    sos.state = state
+    setattr(sos, stamp, timezone.now())
+    sos.save(update_fields=["state", stamp, *fields])
+    audit_append(
+        actor=actor,
+        action=f"sos.{state}",
+        obj=sos,
+        changes={"state": [before, state], **(extra or {})},
+    )
+    event_record(
+        station=sos.station,
+        kind=f"sos.{state}",
+        payload=sos_payload(sos) | {"by": _actor_label(actor), **(extra or {})},
+    )
+    return sos
+
+
+@transaction.atomic
+def sos_acknowledge(*, actor, sos_id: int) -> SosEvent:
+    """Acknowledge an SOS. Of two officers racing, the second gets a TransitionError."""
+    sos = _get_locked(actor, sos_id)
+    sos.acknowledged_by = actor
+    return _step(
+        sos,
+        actor=actor,
+        expected={SosEvent.State.RECEIVED},
+        state=SosEvent.State.ACKNOWLEDGED,
+        stamp="acknowledged_at",
+        fields=("acknowledged_by",),
+    )
+
+
+@transaction.atomic
+def sos_dispatch(*, actor, sos_id: int, officer_ids: list[int]) -> SosEvent:
+    """Send officers of the SOS's station to it."""
+    sos = _get_locked(actor, sos_id)
+    from smartzone.models import OfficerProfile
+
+    profiles = list(OfficerProfile.objects.filter(user_id__in=officer_ids, station=sos.station))
+    if not officer_ids or len(profiles) != len(set(officer_ids)):
+        raise ValidationError({"officers": _("Choose one or more officers of this station.")})
+    _step(
+        sos,
+        actor=actor,
+        expected={SosEvent.State.ACKNOWLEDGED},
+        state=SosEvent.State.DISPATCHED,
+        stamp="dispatched_at",
+        extra={"officers": sorted(p.user_id for p in profiles)},
+    )
+    sos.dispatched_officers.set([p.user_id for p in profiles])
+    return sos
+
+
+@transaction.atomic
+def sos_on_scene(*, actor, sos_id: int) -> SosEvent:
+    sos = _get_locked(actor, sos_id)
+    return _step(
+        sos,
+        actor=actor,
+        expected={SosEvent.State.DISPATCHED},
+        state=SosEvent.State.ON_SCENE,
+        stamp="on_scene_at",
+    )
+
+
+@transaction.atomic
+def sos_close(*, actor, sos_id: int, outcome: str, note: str = "") -> SosEvent:
+    """Close an SOS with an outcome; a false alarm may be closed right after acknowledging."""
+    sos = _get_locked(actor, sos_id)
+    if outcome not in SosEvent.Outcome.values:
+        raise ValidationError({"outcome": _("Choose an outcome.")})
+    sos.outcome, sos.outcome_note = outcome, note
+    return _step(
+        sos,
+        actor=actor,
+        expected={SosEvent.State.ACKNOWLEDGED, SosEvent.State.DISPATCHED, SosEvent.State.ON_SCENE},
+        state=SosEvent.State.CLOSED,
+        stamp="closed_at",
+        extra={"outcome": outcome},
+        fields=("outcome", "outcome_note"),
+    )
+
+
+def escalate_after_s() -> int:
+    return getattr(settings, "SOS_ESCALATE_AFTER_SECONDS", 60)
+
+
+@transaction.atomic
+def sos_escalate_overdue(*, now=None) -> list[int]:
+    """Escalate every SOS unacknowledged past the limit, once; safe to run twice at once."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=escalate_after_s())
+    escalated = []
+    candidates = SosEvent.objects.filter(
+        state=SosEvent.State.RECEIVED, escalated_at__isnull=True, received_at__lte=cutoff
+    ).values_list("pk", flat=True)
+    for sos_id in list(candidates):
+        # The conditional update is the claim: a second runner updates nothing.
+        if not SosEvent.objects.filter(pk=sos_id, escalated_at__isnull=True).update(
+            escalated_at=now
+        ):
+            continue
+        sos = SosEvent.objects.select_related("station", "kiosk").get(pk=sos_id)
+        audit_append(
+            actor="task:sos_escalate_overdue",
+            action="sos.escalated",
+            obj=sos,
+            changes={"after_seconds": escalate_after_s()},
+        )
+        event_record(
+            station=sos.station,
+            kind="sos.escalated",
+            payload=sos_payload(sos) | {"audience": "supervisors"},
+        )
+        escalated.append(sos_id)
+        transaction.on_commit(lambda sos_id=sos_id: _run_escalation_handlers(sos_id))
+    return escalated
+
+
+def _run_escalation_handlers(sos_id: int) -> None:
+    for handler in list(registry.ESCALATION_HANDLERS):
+        try:
+            handler(sos_id)
+        except Exception:  # one failing channel must not stop the others
+            log.exception("escalation handler %r failed for SOS %s", handler, sos_id)

@@ -1,0 +1,135 @@
+"""Kiosk request signing: HMAC-SHA256 over method, path, timestamp and body.
+
+Headers: X-Kiosk-Id (the kiosk's serial), X-Timestamp (Unix seconds), X-Signature (hex of
+HMAC-SHA256(secret, f"{METHOD}\\n{path}\\n{timestamp}\\n" + body)).
+"""
+
+import hashlib
+import hmac
+import time
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication
+
+from smartzone.audit import audit_append
+from sos.models import Kiosk, KioskNonce
+
+MAX_SKEW_S = 300
+MAX_BODY_BYTES = 2 * 1024 * 1024
+
+
+def sign(secret: str, method: str, path: str, timestamp: str | int, body: bytes) -> str:
+    message = f"{method.upper()}\n{path}\n{timestamp}\n".encode() + body
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def signed_headers(
+    secret: str, serial: str, path: str, body: bytes, *, method="POST", timestamp: int | None = None
+) -> dict:
+    """Return the headers a kiosk sends (as Django test-client keyword arguments)."""
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    return {
+        "HTTP_X_KIOSK_ID": serial,
+        "HTTP_X_TIMESTAMP": ts,
+        "HTTP_X_SIGNATURE": sign(secret, method, path, ts, body),
+    }
+
+
+class BodyTooLarge(exceptions.APIException):
+    status_code = 413
+    default_detail = _lazy("The request body is too large.")
+    default_code = "too_large"
+
+
+class KioskDevice:
+    """The authenticated "user" of a kiosk request; never a person."""
+
+    is_authenticated = True
+    is_active = True
+    is_superuser = False
+
+    def __init__(self, kiosk: Kiosk):
+        self.kiosk = kiosk
+
+    def get_username(self) -> str:
+        return f"device:{self.kiosk.serial}"
+
+
+def _refuse(request, serial: str, code: str, reason: str, kiosk: Kiosk | None = None):
+    """Audit the failed attempt (in its own transaction) and answer 401 with the reason."""
+    with transaction.atomic():
+        audit_append(
+            actor=f"device:{serial[:60] or '?'}",
+            action="kiosk.auth_failed",
+            obj=kiosk,
+            station=kiosk.station_id if kiosk else None,
+            changes={"path": request.path, "reason": code},
+        )
+    raise exceptions.AuthenticationFailed({"detail": reason, "reason": code})
+
+
+class KioskSignatureAuthentication(BaseAuthentication):
+    """Authenticate a kiosk by its HMAC signature; refuse stale and replayed requests."""
+
+    def authenticate_header(self, request) -> str:
+        return 'KioskHMAC realm="sos"'
+
+    def authenticate(self, request):
+        meta = request.META
+        try:
+            length = int(meta.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > MAX_BODY_BYTES:
+            raise BodyTooLarge()
+        serial = meta.get("HTTP_X_KIOSK_ID", "")
+        timestamp = meta.get("HTTP_X_TIMESTAMP", "")
+        signature = meta.get("HTTP_X_SIGNATURE", "").lower()
+        if not serial or not timestamp or not signature:
+            _refuse(
+                request,
+                serial,
+                "missing_headers",
+                _("Missing X-Kiosk-Id, X-Timestamp or X-Signature header."),
+            )
+        kiosk = Kiosk.objects.select_related("station").filter(serial=serial).first()
+        if kiosk is None:
+            _refuse(request, serial, "unknown_kiosk", _("Unknown kiosk."))
+        try:
+            skew = abs(time.time() - int(timestamp))
+        except ValueError:
+            _refuse(
+                request,
+                serial,
+                "bad_timestamp",
+                _("X-Timestamp is not a number of seconds."),
+                kiosk,
+            )
+        if skew > MAX_SKEW_S:
+            _refuse(
+                request,
+                serial,
+                "stale_timestamp",
+                _("The timestamp is too old or in the future."),
+                kiosk,
+            )
+        body = request._request.body
+        expected = sign(kiosk.secret, request.method, request.path, timestamp, body)
+        if not hmac.compare_digest(expected, signature):
+            _refuse(request, serial, "bad_signature", _("Wrong signature."), kiosk)
+        try:
+            with transaction.atomic():
+                KioskNonce.objects.create(kiosk=kiosk, signature=signature)
+        except IntegrityError:
+            _refuse(
+                request, serial, "replay", _("This request was already received (replay)."), kiosk
+            )
+        KioskNonce.objects.filter(
+            seen_at__lt=timezone.now() - timedelta(seconds=2 * MAX_SKEW_S)
+        ).delete()
+        return KioskDevice(kiosk), None

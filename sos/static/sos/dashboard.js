@@ -1,0 +1,83 @@
+/* SOS on the duty desk: a flashing marker, an item pinned at the top of the feed until it is
+ * acknowledged, an alarm beep, and the kiosks with their health. Loaded after smartzone's
+ * dashboard.js; open SOS are fetched on load so pinned items survive a reload. */
+(function () {
+  "use strict";
+  var SZ = window.SmartZone;
+  if (!SZ) return;
+  var css = document.createElement("link");
+  css.rel = "stylesheet";
+  css.href = document.currentScript.src.replace(/dashboard\.js(\?.*)?$/, "sos.css");
+  document.head.appendChild(css);
+
+  var sosLayer = L.featureGroup().addTo(SZ.map);
+  var kioskLayer = L.featureGroup().addTo(SZ.map);
+  SZ.layers.sos = sosLayer;
+  SZ.layers.kiosks = kioskLayer;
+  var open = {};  // sos id -> {marker, item}
+  var kiosks = {};
+  var pinned = document.createElement("ul");
+  pinned.id = "sz-sos-pinned";
+  SZ.feed.parentNode.insertBefore(pinned, SZ.feed);
+
+  function beep() {
+    try {
+      var Ctx = window.AudioContext || window.webkitAudioContext;
+      var ctx = new Ctx();
+      [0, 0.35, 0.7].forEach(function (t) {
+        var osc = ctx.createOscillator();
+        var gain = ctx.createGain();
+        osc.frequency.value = 880;
+        osc.connect(gain); gain.connect(ctx.destination);
+        gain.gain.value = 0.2;
+        osc.start(ctx.currentTime + t); osc.stop(ctx.currentTime + t + 0.25);
+      });
+    } catch (e) { /* no audio: the flashing marker still shows */ }
+  }
+
+  function pin(sos, sound) {
+    if (open[sos.id]) return;
+    var icon = L.divIcon({ className: "sz-sos-marker", iconSize: [24, 24] });
+    var marker = L.marker([sos.lat, sos.lng], { icon: icon })
+      .bindTooltip("SOS · " + (sos.name || sos.kiosk_name || "")).addTo(sosLayer);
+    var item = document.createElement("li");
+    item.className = "sz-sos-pinned";
+    item.dataset.sos = sos.id;
+    var link = document.createElement("a");
+    link.href = "/sos/" + sos.id + "/";
+    link.textContent = "SOS #" + sos.id + " · " + (sos.name || sos.kiosk_name || "") +
+      (sos.message ? " · " + sos.message : "");
+    item.appendChild(link);
+    pinned.insertBefore(item, pinned.firstChild);
+    open[sos.id] = { marker: marker, item: item };
+    if (sound) beep();
+  }
+
+  function unpin(id) {
+    var entry = open[id];
+    if (!entry) return;
+    sosLayer.removeLayer(entry.marker);
+    entry.item.remove();
+    delete open[id];
+  }
+
+  function showKiosk(k) {
+    if (kiosks[k.id]) kioskLayer.removeLayer(kiosks[k.id]);
+    var icon = L.divIcon({ className: "sz-kiosk-" + k.status, iconSize: [14, 14] });
+    kiosks[k.id] = L.marker([k.lat, k.lng], { icon: icon })
+      .bindTooltip(k.name + " · " + k.status).addTo(kioskLayer);
+  }
+
+  SZ.onEvent("sos.raised", function (event) { pin(event.payload, true); });
+  ["sos.acknowledged", "sos.closed"].forEach(function (kind) {
+    SZ.onEvent(kind, function (event) { unpin(event.payload.id); });
+  });
+  ["kiosk.created", "kiosk.online", "kiosk.offline"].forEach(function (kind) {
+    SZ.onEvent(kind, function (event) { showKiosk(event.payload); });
+  });
+
+  SZ.getJSON("/api/v1/sos/open/").then(function (list) {
+    list.forEach(function (sos) { if (sos.state === "received") pin(sos, false); });
+  });
+  SZ.getJSON("/api/v1/sos/kiosks/").then(function (list) { list.forEach(showKiosk); });
+})();

@@ -1,0 +1,106 @@
+"""Officer pages for SOS events and kiosks, and the public phone SOS page."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+from django_ratelimit.decorators import ratelimit
+
+from smartzone import access, registry
+from smartzone.models import OfficerProfile
+from sos import selectors, services
+from sos.forms import KioskForm, PublicSosForm
+from sos.models import SosEvent
+
+
+@access.officer_required
+def sos_list(request):
+    return render(request, "sos/list.html", {"events": selectors.sos_list_for(request.user)[:200]})
+
+
+@access.officer_required
+@require_http_methods(["GET", "POST"])
+def sos_detail(request, pk: int):
+    sos = access.get_for_user(SosEvent.objects.select_related("kiosk"), request.user, pk=pk)
+    if request.method == "POST":
+        step = request.POST.get("step")
+        try:
+            if step == "acknowledge":
+                services.sos_acknowledge(actor=request.user, sos_id=sos.pk)
+            elif step == "dispatch":
+                ids = [int(i) for i in request.POST.getlist("officers") if i.isdigit()]
+                services.sos_dispatch(actor=request.user, sos_id=sos.pk, officer_ids=ids)
+            elif step == "on_scene":
+                services.sos_on_scene(actor=request.user, sos_id=sos.pk)
+            elif step == "close":
+                services.sos_close(
+                    actor=request.user,
+                    sos_id=sos.pk,
+                    outcome=request.POST.get("outcome", ""),
+                    note=request.POST.get("note", ""),
+                )
+            else:
+                raise ValidationError(_("Unknown step."))
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        return redirect("sos:detail", pk=sos.pk)
+    context = {
+        "sos": sos,
+        "officers": OfficerProfile.objects.filter(station_id=sos.station_id).select_related("user"),
+        "outcomes": SosEvent.Outcome.choices,
+        "nearby": registry.find_nearby(station_id=sos.station_id, lat=sos.lat, lng=sos.lng),
+    }
+    return render(request, "sos/detail.html", context)
+
+
+@access.supervisor_required
+@require_http_methods(["GET", "POST"])
+def kiosk_list(request):
+    form = KioskForm(request.POST or None, user=request.user)
+    shown_secret = None
+    if request.method == "POST" and request.POST.get("rotate"):
+        kiosk, shown_secret = services.kiosk_rotate_secret(
+            actor=request.user, kiosk_id=int(request.POST["rotate"])
+        )
+        messages.success(request, _("New secret for %(name)s.") % {"name": kiosk.name})
+    elif request.method == "POST" and form.is_valid():
+        try:
+            kiosk, shown_secret = services.kiosk_create(actor=request.user, **form.cleaned_data)
+            form = KioskForm(user=request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+    return render(
+        request,
+        "sos/kiosks.html",
+        {"form": form, "kiosks": selectors.kiosks_for(request.user), "secret": shown_secret},
+    )
+
+
+@ratelimit(key="ip", rate="5/m", method="POST", block=False)
+@require_http_methods(["GET", "POST"])
+def public_sos(request):
+    if request.method == "GET":
+        texts = {
+            "sending": _("Sending your location..."),
+            "sent": _("Help is on the way. Stay where you are."),
+            "failed": _("Could not send. Please call 191."),
+            "no_location": _("Allow location access so the police can find you."),
+        }
+        return render(request, "sos/public.html", {"form": PublicSosForm(), "texts": texts})
+    if getattr(request, "limited", False):
+        return JsonResponse(
+            {"error": _("Too many SOS from this device; please call 191.")}, status=429
+        )
+    form = PublicSosForm(request.POST)
+    if not form.is_valid():
+        return JsonResponse({"errors": form.errors}, status=400)
+    station = selectors.nearest_station(form.cleaned_data["lat"], form.cleaned_data["lng"])
+    if station is None:
+        return JsonResponse({"error": _("No station is set up.")}, status=503)
+    sos = services.sos_public_raise(station=station, **form.cleaned_data)
+    return JsonResponse(
+        {"id": sos.pk, "message": _("Help is on the way. Stay where you are.")}, status=201
+    )

@@ -1,0 +1,78 @@
+"""Officer and public pages of the sos app."""
+
+import pytest
+from django.core.cache import cache
+
+from sos.models import Kiosk, SosEvent
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    cache.clear()  # the rate-limit counters live in the cache, which may be a shared Redis
+
+
+def test_the_public_page_stores_a_phone_sos(client, station):
+    assert client.get("/sos/help/").status_code == 200
+    response = client.post(
+        "/sos/help/", {"lat": 16.545, "lng": 104.724, "callback_phone": "081 234 5678"}
+    )
+    assert response.status_code == 201
+    sos = SosEvent.objects.get()
+    assert (sos.source, sos.callback_phone, sos.station) == ("public", "081 234 5678", station)
+
+
+def test_the_public_page_says_what_is_wrong(client, station):
+    response = client.post("/sos/help/", {"lat": 200, "lng": 104.724})
+    assert response.status_code == 400 and "lat" in response.json()["errors"]
+    assert not SosEvent.objects.exists()
+
+
+def test_the_public_page_is_rate_limited(client, station):
+    codes = [client.post("/sos/help/", {"lat": 16.5, "lng": 104.7}).status_code for _ in range(7)]
+    assert codes[:5] == [201] * 5 and codes[-1] == 429
+    assert SosEvent.objects.count() == 5
+
+
+def test_a_supervisor_creates_a_kiosk_and_sees_its_secret_once(supervisor_client, station):
+    response = supervisor_client.post(
+        "/sos/kiosks/",
+        {
+            "station": station.pk,
+            "name": "ตู้ 2",
+            "serial": "K-2",
+            "lat": 16.5,
+            "lng": 104.7,
+            "heartbeat_interval_s": 60,
+        },
+    )
+    kiosk = Kiosk.objects.get(serial="K-2")
+    assert kiosk.secret in response.content.decode()
+    assert kiosk.secret not in supervisor_client.get("/sos/kiosks/").content.decode()
+    rotated = supervisor_client.post("/sos/kiosks/", {"rotate": kiosk.pk})
+    kiosk.refresh_from_db()
+    assert kiosk.secret in rotated.content.decode()
+
+
+def test_officers_cannot_manage_kiosks_and_outsiders_cannot_see_sos(officer_client):
+    from django.test import Client
+
+    assert officer_client.get("/sos/kiosks/").status_code == 403
+    assert officer_client.get("/sos/").status_code == 200
+    assert Client().get("/sos/").status_code == 302
+
+
+def test_the_open_sos_api_lists_only_ones_own_station(officer_client, kiosk, other_kiosk):
+    from sos import services
+
+    mine, _ = services.sos_receive(kiosk=kiosk, client_event_id="a")
+    services.sos_receive(kiosk=other_kiosk, client_event_id="b")
+    assert [s["id"] for s in officer_client.get("/api/v1/sos/open/").json()] == [mine.pk]
+    assert [k["id"] for k in officer_client.get("/api/v1/sos/kiosks/").json()] == [kiosk.pk]
+
+
+def test_the_schema_documents_the_kiosk_signature(client):
+    schema = client.get("/api/v1/schema/?format=json").json()
+    assert "kioskSignature" in schema["components"]["securitySchemes"]
+    assert "/api/v1/sos/events/" in schema["paths"]
