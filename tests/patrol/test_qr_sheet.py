@@ -1,0 +1,102 @@
+"""The printable A4 sheet: parsed back, one readable code per active point, each its URL."""
+
+from io import BytesIO
+
+import cv2
+import numpy as np
+import pytest
+from pypdf import PdfReader
+
+from patrol import services
+from tests.patrol.conftest import checkin_path, make_point
+
+pytestmark = pytest.mark.django_db
+
+SHEET = "/patrol/points/sheet.pdf"
+
+
+def decode(image) -> str:
+    """Decode the one QR code of a PIL image with OpenCV.
+
+    OpenCV's classic detector misses about one code in a hundred at full size; like a phone
+    camera, try again at another scale and with the ArUco-based detector before giving up.
+    """
+    pixels = np.array(image.convert("L"))
+    attempts = [
+        (cv2.QRCodeDetector(), pixels),
+        (
+            cv2.QRCodeDetector(),
+            cv2.resize(pixels, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA),
+        ),
+        (cv2.QRCodeDetectorAruco(), pixels),
+    ]
+    for detector, candidate in attempts:
+        text, corners, _ = detector.detectAndDecode(candidate)
+        if text:
+            return text
+    raise AssertionError("no readable QR code in an image of the sheet")
+
+
+def sheet_codes(pdf: bytes) -> tuple[int, list[str], str]:
+    reader = PdfReader(BytesIO(pdf))
+    codes = [decode(image.image) for page in reader.pages for image in page.images]
+    text = "".join(page.extract_text() for page in reader.pages)
+    return len(reader.pages), codes, text
+
+
+@pytest.fixture
+def points(station):
+    made = [
+        make_point(station, f"ตู้แดง ร้านทอง ล็อก {i + 1}", 16.543 + i * 0.0004, 104.7251)
+        for i in range(13)
+    ]
+    retired = made.pop()
+    retired.active = False
+    services.point_save(actor="test", point=retired)
+    return made
+
+
+def test_the_sheet_has_one_code_per_active_point_each_decoding_to_its_url(
+    supervisor_client, points, other_point
+):
+    response = supervisor_client.get(SHEET)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    pages, codes, text = sheet_codes(response.content)
+    assert pages == 1  # 12 active points fill one A4 page (3 x 4)
+    assert sorted(codes) == sorted(f"http://testserver{checkin_path(p)}" for p in points)
+    for point in points:
+        assert point.short_id in text
+
+
+def test_a_thirteenth_point_starts_a_second_page(supervisor_client, points, station):
+    extra = make_point(station, "ตู้แดง ซอยริมโขง", 16.5400, 104.7258, kind="lane")
+    pages, codes, _ = sheet_codes(supervisor_client.get(SHEET).content)
+    assert pages == 2 and len(codes) == 13
+    assert f"http://testserver{checkin_path(extra)}" in codes
+
+
+def test_the_names_are_set_in_a_font_with_thai_glyphs(supervisor_client, points):
+    reader = PdfReader(BytesIO(supervisor_client.get(SHEET).content))
+    fonts = reader.pages[0]["/Resources"]["/Font"]
+    names = [str(font.get_object()["/BaseFont"]) for font in fonts.values()]
+    assert any("Sarabun" in name for name in names)
+    assert "ตู้แดง" in reader.pages[0].extract_text()
+
+
+def test_a_renewed_code_on_the_new_sheet_differs_from_the_old(
+    supervisor_client, supervisor, points
+):
+    _, before, _ = sheet_codes(supervisor_client.get(SHEET).content)
+    services.point_rotate_token(actor=supervisor, point=points[0])
+    _, after, _ = sheet_codes(supervisor_client.get(SHEET).content)
+    assert len(set(before) - set(after)) == 1
+
+
+def test_officers_cannot_print_and_the_single_code_is_a_png(client, officer, supervisor, points):
+    from PIL import Image
+
+    client.force_login(officer)
+    assert client.get(SHEET).status_code == 403
+    client.force_login(supervisor)
+    png = client.get(f"/patrol/points/{points[0].pk}/qr.png")
+    assert decode(Image.open(BytesIO(png.content))).endswith(checkin_path(points[0]))
