@@ -5,3 +5,48 @@ from django.utils.translation import gettext_lazy as _
 class CctvConfig(AppConfig):
     name = "cctv"
     verbose_name = _("CCTV and watchlist")
+
+    def ready(self) -> None:
+        from smartzone import registry
+
+        registry.register_event_labels(
+            {
+                "camera_site.created": _("Camera site added"),
+                "camera_site.updated": _("Camera site updated"),
+                "camera.created": _("Camera added"),
+                "camera.updated": _("Camera updated"),
+                "cctv.camera.online": _("Camera back online"),
+                "cctv.camera.offline": _("Camera offline"),
+                "cctv.watchlist.requested": _("Watchlist entry requested"),
+                "cctv.watchlist.approved": _("Watchlist entry approved"),
+                "cctv.watchlist.rejected": _("Watchlist entry rejected"),
+                "cctv.watchlist.revoked": _("Watchlist entry revoked"),
+                "cctv.watchlist.renewed": _("Watchlist entry renewed"),
+                "cctv.watchlist.photo_added": _("Enrollment photo added"),
+                "cctv.job.created": _("Video analysis queued"),
+                "cctv.job.progress": _("Video analysis progress"),
+                "cctv.match": _("Possible watchlist match"),
+                "cctv.match.confirmed": _("Watchlist match confirmed"),
+                "cctv.match.dismissed": _("Watchlist match dismissed"),
+                "cctv.match.withdrawn": _("Watchlist match withdrawn"),
+                "cctv.match.linked": _("Watchlist match linked to an incident"),
+            }
+        )
+        registry.register_dashboard_script("cctv/cameras.js")
+        registry.register_dashboard_nav("cctv:cameras", _("Cameras"))
+        registry.register_dashboard_nav("cctv:jobs", _("Video analysis"))
+        registry.register_dashboard_nav("cctv:watchlist", _("Watchlist"))
+        registry.register_nearby_provider("camera", _nearby_cameras)
+
+
+def _nearby_cameras(station_id, lat, lng, radius_m):
+    from cctv.models import Camera
+    from smartzone.geo import distance_m
+    from smartzone.registry import NearbyItem
+
+    items = []
+    for camera in Camera.objects.filter(station_id=station_id).only("pk", "name", "lat", "lng"):
+        d = distance_m(lat, lng, camera.lat, camera.lng)
+        if d <= radius_m:
+            items.append(NearbyItem("camera", camera.pk, camera.name, camera.lat, camera.lng, d))
+    return items

@@ -1,7 +1,31 @@
 """Pages and API routes of the cctv app; included by smartzone.urls."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from cctv import views
 
 app_name = "cctv"
-urlpatterns: list = []
-# API viewsets: register them on smartzone.urls' router by defining `register_api(router)` here.
+urlpatterns = [
+    path("cctv/cameras/", views.camera_list, name="cameras"),
+    path("cctv/cameras/<int:pk>/picture.jpg", views.camera_picture, name="camera_picture"),
+    path("cctv/watchlist/", views.watchlist, name="watchlist"),
+    path("cctv/watchlist/new/", views.entry_create, name="entry_create"),
+    path("cctv/watchlist/<int:pk>/", views.entry_detail, name="entry_detail"),
+    path("cctv/watchlist/<int:pk>/approve/", views.entry_approve, name="entry_approve"),
+    path("cctv/photos/<int:pk>.jpg", views.photo_image, name="photo_image"),
+    path("cctv/jobs/", views.jobs, name="jobs"),
+    path("cctv/jobs/new/", views.job_create, name="job_create"),
+    path("cctv/jobs/<int:pk>/", views.job_detail, name="job_detail"),
+    path("cctv/jobs/<int:pk>/cancel/", views.job_cancel, name="job_cancel"),
+    path("cctv/matches/<int:pk>/", views.match_review, name="match_review"),
+    path("cctv/matches/<int:pk>/crop.jpg", views.match_crop, name="match_crop"),
+]
+
+
+def register_api(router) -> None:
+    from cctv import api
+
+    router.register("cctv/cameras", api.CameraViewSet, basename="cctv-camera")
+    router.register("cctv/jobs", api.JobViewSet, basename="cctv-job")
+    router.register("cctv/matches", api.MatchViewSet, basename="cctv-match")
+    router.register("cctv/watchlist", api.EntryViewSet, basename="cctv-entry")

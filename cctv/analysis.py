@@ -1,0 +1,379 @@
+"""Writes of video analysis: jobs, their progress and the face-match candidates they raise.
+
+Called by views (create, cancel, review) and by the Celery task (start, progress, match,
+finish, fail). Each is one transaction with its audit entry and dashboard event.
+"""
+
+import logging
+import os
+import uuid
+from datetime import timedelta
+
+import cv2
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cctv.models import AnalysisJob, Camera, FaceMatch
+from cctv.services import SYSTEM, job_payload, match_payload
+from smartzone import access
+from smartzone.audit import audit_append
+from smartzone.outbox import event_record
+
+log = logging.getLogger(__name__)
+MAX_WATCH_MINUTES = 24 * 60
+
+
+def _enqueue(job_id: int, eta=None) -> None:
+    from cctv.tasks import analyse_job
+
+    if eta is not None and eta > timezone.now():
+        analyse_job.apply_async((job_id,), eta=eta)
+    else:
+        analyse_job.delay(job_id)
+
+
+@transaction.atomic
+def job_create(
+    *,
+    actor,
+    station,
+    kind: str,
+    purpose: str,
+    camera: Camera | None = None,
+    clip_name: str = "",
+    clip_data: bytes | None = None,
+    window_start=None,
+    window_end=None,
+    watch_minutes: int | None = None,
+    sample_fps: float | None = None,
+    enqueue: bool = True,
+) -> AnalysisJob:
+    """Create an analysis job and queue it once the transaction commits."""
+    access.require_station(actor, station)
+    if camera is not None and camera.station_id != getattr(station, "pk", station):
+        raise ValidationError({"camera": _("The camera belongs to another station.")})
+    errors = {}
+    if not purpose.strip():
+        errors["purpose"] = _("Say why this video is analysed.")
+    if kind == AnalysisJob.Kind.CLIP and not clip_data:
+        errors["clip"] = _("Upload a video clip.")
+    if kind in (AnalysisJob.Kind.WINDOW, AnalysisJob.Kind.WATCH):
+        if camera is None:
+            errors["camera"] = _("Choose a camera.")
+        elif not camera.stream_url:
+            errors["camera"] = _("This camera has no stream URL.")
+    if kind == AnalysisJob.Kind.WATCH and not (
+        watch_minutes and 0 < watch_minutes <= MAX_WATCH_MINUTES
+    ):
+        errors["watch_minutes"] = _("Give a number of minutes from 1 to 1440.")
+    if kind == AnalysisJob.Kind.WINDOW:
+        if not window_start or not window_end or window_end <= window_start:
+            errors["window_end"] = _("Give a window whose end is after its start.")
+        elif window_end < timezone.now():
+            errors["window_end"] = _("The window is over; a live stream cannot go back in time.")
+    if kind not in AnalysisJob.Kind.values:
+        errors["kind"] = _("Choose a kind of job.")
+    if errors:
+        raise ValidationError(errors)
+    job = AnalysisJob(
+        station=station,
+        kind=kind,
+        camera=camera,
+        purpose=purpose.strip(),
+        window_start=window_start,
+        window_end=window_end,
+        watch_minutes=watch_minutes,
+        sample_fps=sample_fps or float(getattr(settings, "CCTV_SAMPLE_FPS", 5.0)),
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    if clip_data:
+        safe = f"{uuid.uuid4().hex}{_suffix(clip_name)}"
+        job.clip.save(safe, ContentFile(clip_data), save=False)
+    try:
+        job.full_clean()
+        job.save()
+    except Exception:
+        if job.clip:
+            job.clip.delete(save=False)
+        raise
+    audit_append(
+        actor=actor,
+        action="cctv.job.created",
+        obj=job,
+        changes={
+            "kind": kind,
+            "purpose": job.purpose,
+            "camera": camera.pk if camera else None,
+            "clip": clip_name,
+            "watch_minutes": watch_minutes,
+        },
+    )
+    event_record(station=station, kind="cctv.job.created", payload=job_payload(job))
+    if enqueue:
+        eta = window_start if kind == AnalysisJob.Kind.WINDOW else None
+        transaction.on_commit(lambda: _enqueue(job.pk, eta))
+    return job
+
+
+def stale_seconds() -> float:
+    """Seconds without a heartbeat after which a running job's worker is taken for dead."""
+    value = getattr(settings, "CCTV_JOB_STALE_SECONDS", None)
+    return float(value if value is not None else os.environ.get("CCTV_JOB_STALE_SECONDS", 120))
+
+
+def jobs_stale(*, now=None) -> list[int]:
+    """Return ids of running jobs whose worker stopped reporting (died), and of queued jobs
+    that waited longer than that (their message may have been lost with a worker)."""
+    cutoff = (now or timezone.now()) - timedelta(seconds=stale_seconds())
+    running = AnalysisJob.objects.filter(state=AnalysisJob.State.RUNNING, heartbeat_at__lt=cutoff)
+    queued = AnalysisJob.objects.filter(
+        state=AnalysisJob.State.QUEUED,
+        created_at__lt=cutoff,
+        kind__in=[AnalysisJob.Kind.CLIP, AnalysisJob.Kind.WATCH],
+    )
+    return sorted(
+        set(running.values_list("pk", flat=True)) | set(queued.values_list("pk", flat=True))
+    )
+
+
+def _suffix(name: str) -> str:
+    suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    return suffix if suffix.isascii() and len(suffix) <= 6 and suffix[1:].isalnum() else ".bin"
+
+
+@transaction.atomic
+def job_cancel(*, actor, job: AnalysisJob) -> AnalysisJob:
+    """Ask a job to stop; a queued job stops at once, a running one between frames."""
+    job = access.get_for_user(AnalysisJob.objects.all(), actor, lock=True, pk=job.pk)
+    if job.is_final:
+        return job
+    job.cancel_requested = True
+    fields = ["cancel_requested"]
+    if job.state == AnalysisJob.State.QUEUED:
+        job.state, job.finished_at = AnalysisJob.State.CANCELLED, timezone.now()
+        fields += ["state", "finished_at"]
+    job.save(update_fields=fields)
+    audit_append(actor=actor, action="cctv.job.cancelled", obj=job, changes={"state": job.state})
+    event_record(station=job.station, kind="cctv.job.progress", payload=job_payload(job))
+    return job
+
+
+@transaction.atomic
+def job_start(*, job_id: int) -> AnalysisJob | None:
+    """Mark a job running (again, after a dead worker); return None if it is already over."""
+    job = AnalysisJob.objects.select_for_update().get(pk=job_id)
+    if job.is_final:
+        return None
+    now = timezone.now()
+    if (
+        job.state == AnalysisJob.State.RUNNING
+        and job.heartbeat_at
+        and now - job.heartbeat_at < timedelta(seconds=stale_seconds())
+    ):
+        return None  # another worker holds it and is alive
+    if job.cancel_requested:
+        _finish(job, AnalysisJob.State.CANCELLED, "")
+        return None
+    job.state, job.attempts = AnalysisJob.State.RUNNING, job.attempts + 1
+    job.started_at, job.heartbeat_at = job.started_at or now, now
+    job.save(update_fields=["state", "attempts", "started_at", "heartbeat_at"])
+    if job.attempts == 1:
+        audit_append(actor=SYSTEM, action="cctv.job.started", obj=job)
+    event_record(station=job.station, kind="cctv.job.progress", payload=job_payload(job))
+    return job
+
+
+@transaction.atomic
+def job_progress(*, job_id: int, done: float, total: float, resume_from: int) -> bool:
+    """Store progress and where a retry resumes; return False if the job should stop."""
+    job = AnalysisJob.objects.select_for_update().get(pk=job_id)
+    if job.cancel_requested or job.state != AnalysisJob.State.RUNNING:
+        return False
+    job.progress_done, job.progress_total = done, total
+    job.resume_from = max(job.resume_from, resume_from)
+    job.heartbeat_at = timezone.now()
+    job.save(update_fields=["progress_done", "progress_total", "resume_from", "heartbeat_at"])
+    event_record(station=job.station, kind="cctv.job.progress", payload=job_payload(job))
+    return True
+
+
+def _finish(job: AnalysisJob, state: str, reason: str) -> None:
+    job.state, job.reason, job.finished_at = state, reason[:500], timezone.now()
+    fields = ["state", "reason", "finished_at"]
+    if state == AnalysisJob.State.DONE and job.progress_total:
+        job.progress_done = job.progress_total
+        fields.append("progress_done")
+    job.save(update_fields=fields)
+    audit_append(actor=SYSTEM, action=f"cctv.job.{state}", obj=job, changes={"reason": job.reason})
+    event_record(station=job.station, kind="cctv.job.progress", payload=job_payload(job))
+
+
+@transaction.atomic
+def job_finish(*, job_id: int) -> AnalysisJob:
+    """End a running job: done, or cancelled if that was asked."""
+    job = AnalysisJob.objects.select_for_update().get(pk=job_id)
+    if not job.is_final:
+        state = AnalysisJob.State.CANCELLED if job.cancel_requested else AnalysisJob.State.DONE
+        _finish(job, state, "")
+    return job
+
+
+@transaction.atomic
+def job_fail(*, job_id: int, reason: str) -> AnalysisJob:
+    """End a job as failed with REASON, withdrawing the candidates it raised (nothing half-made)."""
+    job = AnalysisJob.objects.select_for_update().get(pk=job_id)
+    if job.is_final:
+        return job
+    crops = [m.crop.name for m in job.matches.all() if m.crop]
+    withdrawn = list(job.matches.values_list("pk", flat=True))
+    job.matches.all().delete()
+    storage = FaceMatch._meta.get_field("crop").storage
+    transaction.on_commit(lambda: [storage.delete(name) for name in crops])
+    _finish(job, AnalysisJob.State.FAILED, reason)
+    for pk in withdrawn:
+        event_record(station=job.station, kind="cctv.match.withdrawn", payload={"id": pk})
+    return job
+
+
+def match_record(
+    *,
+    job_id: int,
+    entry_id: int,
+    track_start_frame: int,
+    offset_s: float,
+    distance: float,
+    score: float,
+    crop,
+    final: bool = True,
+) -> FaceMatch | None:
+    """Record one appearance as a candidate once; a repeat (retried job) returns None.
+
+    A FINAL record of an appearance already raised early (live stream) replaces its crop with
+    the track's best one.
+    """
+    ok, jpeg = cv2.imencode(".jpg", crop, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    try:
+        with transaction.atomic():
+            job = AnalysisJob.objects.select_for_update().get(pk=job_id)
+            existing = FaceMatch.objects.filter(
+                job=job, entry_id=entry_id, track_start_frame=track_start_frame
+            ).first()
+            if existing is not None:
+                if final and ok and existing.status == FaceMatch.Status.CANDIDATE:
+                    _replace_crop(existing, jpeg.tobytes(), score, distance)
+                return None
+            base = job.window_start or job.started_at or job.created_at
+            if job.kind == AnalysisJob.Kind.CLIP:
+                seen_at = job.created_at
+            else:
+                seen_at = base + timedelta(seconds=offset_s)
+            match = FaceMatch(
+                station=job.station,
+                job=job,
+                entry_id=entry_id,
+                camera=job.camera,
+                track_start_frame=track_start_frame,
+                offset_s=offset_s,
+                seen_at=seen_at,
+                score=score,
+                distance=distance,
+            )
+            if ok:
+                match.crop.save(f"{uuid.uuid4().hex}.jpg", ContentFile(jpeg.tobytes()), save=False)
+            saved = match.crop.name
+            match.full_clean(exclude=["crop"])
+            match.save()
+            audit_append(
+                actor=SYSTEM,
+                action="cctv.match.candidate",
+                obj=match,
+                changes={
+                    "job": job.pk,
+                    "entry": entry_id,
+                    "camera": job.camera_id,
+                    "score": round(score, 4),
+                    "offset_s": round(offset_s, 2),
+                },
+            )
+            event_record(station=job.station, kind="cctv.match", payload=match_payload(match))
+            return match
+    except IntegrityError:
+        # Another attempt stored this appearance first.
+        if ok and "saved" in locals() and saved:
+            FaceMatch._meta.get_field("crop").storage.delete(saved)
+        return None
+
+
+def _replace_crop(match: FaceMatch, jpeg: bytes, score: float, distance: float) -> None:
+    old = match.crop.name
+    match.crop.save(f"{uuid.uuid4().hex}.jpg", ContentFile(jpeg), save=False)
+    match.score, match.distance = max(match.score, score), min(match.distance, distance)
+    match.save(update_fields=["crop", "score", "distance"])
+    if old:
+        storage = match.crop.storage
+        transaction.on_commit(lambda: storage.delete(old))
+
+
+@transaction.atomic
+def match_review(*, actor, match: FaceMatch, decision: str, note: str = "") -> FaceMatch:
+    """Confirm or dismiss a candidate, with a note."""
+    match = access.get_for_user(FaceMatch.objects.all(), actor, lock=True, pk=match.pk)
+    if decision not in (FaceMatch.Status.CONFIRMED, FaceMatch.Status.DISMISSED):
+        raise ValidationError({"decision": _("Choose confirm or dismiss.")})
+    if match.status != FaceMatch.Status.CANDIDATE:
+        raise ValidationError({"decision": _("This match has already been reviewed.")})
+    if decision == FaceMatch.Status.DISMISSED and not note.strip():
+        raise ValidationError({"note": _("Say why the match is dismissed.")})
+    match.status, match.note = decision, note.strip()
+    match.reviewed_by, match.reviewed_at = actor, timezone.now()
+    match.save(update_fields=["status", "note", "reviewed_by", "reviewed_at"])
+    audit_append(
+        actor=actor,
+        action=f"cctv.match.{decision}",
+        obj=match,
+        changes={"note": match.note, "entry": match.entry_id},
+    )
+    event_record(station=match.station, kind=f"cctv.match.{decision}", payload=match_payload(match))
+    return match
+
+
+@transaction.atomic
+def match_link_incident(*, actor, match: FaceMatch, incident_id: int) -> FaceMatch:
+    """Link a confirmed match to the incident opened for it (its crop is then kept)."""
+    match = access.get_for_user(FaceMatch.objects.all(), actor, lock=True, pk=match.pk)
+    if match.status != FaceMatch.Status.CONFIRMED:
+        raise PermissionDenied(_("Only a confirmed match can open an incident."))
+    match.incident_id = incident_id
+    match.save(update_fields=["incident_id"])
+    audit_append(
+        actor=actor, action="cctv.match.linked", obj=match, changes={"incident": incident_id}
+    )
+    event_record(station=match.station, kind="cctv.match.linked", payload=match_payload(match))
+    return match
+
+
+def match_purge(*, now=None, days: int | None = None) -> int:
+    """Delete matches (and crops) older than the retention period not linked to an incident."""
+    days = days if days is not None else int(getattr(settings, "CCTV_MATCH_RETENTION_DAYS", 30))
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    old = FaceMatch.objects.filter(created_at__lt=cutoff, incident_id__isnull=True)
+    purged = 0
+    storage = FaceMatch._meta.get_field("crop").storage
+    for match in old.select_related("station").iterator():
+        with transaction.atomic():
+            name = match.crop.name
+            audit_append(
+                actor=SYSTEM,
+                action="cctv.match.purged",
+                obj=match,
+                changes={"created_at": match.created_at, "retention_days": days},
+            )
+            match.delete()
+            if name:
+                transaction.on_commit(lambda n=name: storage.delete(n))
+        purged += 1
+    return purged

@@ -1,0 +1,158 @@
+"""Read frames from a clip or a live stream with OpenCV, sampled at a set rate."""
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+DEFAULT_SAMPLE_FPS = 5.0
+
+
+class VideoError(Exception):
+    """A clip or stream could not be read; `reason` says why, in words for the job page."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class ClipInfo:
+    frame_count: int
+    fps: float
+    width: int
+    height: int
+
+    @property
+    def duration_s(self) -> float:
+        return self.frame_count / self.fps if self.fps else 0.0
+
+
+def _open(source: str, timeout_s: float) -> cv2.VideoCapture:
+    params = [
+        cv2.CAP_PROP_OPEN_TIMEOUT_MSEC,
+        int(timeout_s * 1000),
+        cv2.CAP_PROP_READ_TIMEOUT_MSEC,
+        int(timeout_s * 1000),
+    ]
+    capture = cv2.VideoCapture(source, cv2.CAP_FFMPEG, params)
+    if not capture.isOpened():
+        capture.release()
+        raise VideoError("cannot open it: not a video, or an unreachable stream")
+    return capture
+
+
+def clip_info(path: str) -> ClipInfo:
+    """Check that PATH is a whole, readable video; return its frame count, rate and size."""
+    capture = _open(path, 10.0)
+    try:
+        count = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
+        fps = float(capture.get(cv2.CAP_PROP_FPS))
+        width = int(capture.get(cv2.CAP_PROP_FRAME_WIDTH))
+        height = int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT))
+        if count <= 0 or not fps or fps <= 0 or fps > 1000 or width <= 0:
+            raise VideoError("not a video: no frames, frame rate or size could be read")
+        ok, _ = capture.read()
+        if not ok:
+            raise VideoError("corrupt video: its first frame cannot be decoded")
+        capture.set(cv2.CAP_PROP_POS_FRAMES, max(0, count - 1))
+        ok, _ = capture.read()
+        if not ok:
+            raise VideoError(
+                f"truncated or corrupt video: it claims {count} frames but the last cannot be read"
+            )
+        return ClipInfo(count, fps, width, height)
+    finally:
+        capture.release()
+
+
+def read_clip(
+    path: str, *, sample_fps: float = DEFAULT_SAMPLE_FPS, start_frame: int = 0
+) -> Iterator[tuple[int, float, np.ndarray]]:
+    """Yield (frame index, time in s, BGR frame) for frames of the clip at PATH at SAMPLE_FPS.
+
+    Sampled frames are those whose index is a multiple of the step, so a resumed read (from
+    START_FRAME) sees exactly the frames a first read would have. Raise VideoError if the clip
+    ends early or a frame cannot be decoded.
+    """
+    info = clip_info(path)
+    step = max(1, round(info.fps / sample_fps))
+    capture = _open(path, 10.0)
+    try:
+        index = 0
+        while index < start_frame:
+            if not capture.grab():
+                raise VideoError(f"truncated video: it ends at frame {index} of {info.frame_count}")
+            index += 1
+        while index < info.frame_count:
+            if index % step == 0:
+                ok, frame = capture.read()
+                if ok:
+                    yield index, index / info.fps, frame
+            else:
+                ok = capture.grab()
+            if not ok:
+                # Containers often over-count by a frame or two; more than that is damage.
+                if info.frame_count - index > max(2, info.frame_count // 50):
+                    raise VideoError(
+                        f"truncated or corrupt video: frame {index} of {info.frame_count} "
+                        "cannot be decoded"
+                    )
+                return
+            index += 1
+    finally:
+        capture.release()
+
+
+def read_stream(
+    url: str,
+    *,
+    sample_fps: float = DEFAULT_SAMPLE_FPS,
+    duration_s: float,
+    timeout_s: float = 10.0,
+    clock: Callable[[], float] = time.monotonic,
+    start_index: int = 0,
+) -> Iterator[tuple[int, float, np.ndarray]]:
+    """Yield (sample number, seconds watched, BGR frame) from a live stream for DURATION_S.
+
+    Frames are taken at most SAMPLE_FPS times a second (the rest are grabbed and dropped).
+    Raise VideoError if the stream cannot be opened or stops sending for TIMEOUT_S.
+    """
+    capture = _open(url, timeout_s)
+    try:
+        started = clock()
+        last_ok, next_due, index = started, started, start_index
+        while True:
+            now = clock()
+            if now - started >= duration_s:
+                return
+            if not capture.grab():
+                if clock() - last_ok > timeout_s:
+                    raise VideoError(f"the stream stopped sending frames for {timeout_s:.0f} s")
+                time.sleep(0.05)
+                continue
+            last_ok = clock()
+            if last_ok < next_due:
+                continue
+            ok, frame = capture.retrieve()
+            if not ok:
+                continue
+            next_due = last_ok + 1.0 / sample_fps
+            yield index, last_ok - started, frame
+            index += 1
+    finally:
+        capture.release()
+
+
+def grab_one_frame(url: str, *, timeout_s: float = 5.0) -> np.ndarray:
+    """Return one frame from a stream or image URL, or raise VideoError."""
+    capture = _open(url, timeout_s)
+    try:
+        ok, frame = capture.read()
+        if not ok or frame is None:
+            raise VideoError("the stream opened but sent no frame")
+        return frame
+    finally:
+        capture.release()

@@ -1,0 +1,162 @@
+"""Celery entry points of the cctv app: video analysis, camera health, retention purge.
+
+The periodic ones are scheduled in settings.CELERY_BEAT_SCHEDULE.
+"""
+
+import logging
+import time
+
+from celery import shared_task
+from django.conf import settings
+
+from cctv import analysis, services
+from cctv.camera_io import SnapshotError, fetch_snapshot
+from cctv.models import AnalysisJob, Camera
+from cctv.pipeline import VideoError, analyse_frames, read_clip, read_stream
+from cctv.pipeline.video import clip_info, grab_one_frame
+
+log = logging.getLogger(__name__)
+
+PROGRESS_EVERY_S = 1.0
+
+
+class JobStopped(Exception):
+    """The job was cancelled (or ended elsewhere) between frames."""
+
+
+@shared_task(bind=True, max_retries=3, acks_late=True, reject_on_worker_lost=True)
+def analyse_job(self, job_id: int) -> str:
+    """Analyse one job's video. Idempotent: a retry resumes from the stored progress and the
+    unique (job, entry, first frame) of a match keeps an appearance from being raised twice."""
+    job = analysis.job_start(job_id=job_id)
+    if job is None:
+        return "skipped"
+    try:
+        _run(job)
+    except JobStopped:
+        analysis.job_finish(job_id=job_id)
+        return "cancelled"
+    except VideoError as exc:
+        analysis.job_fail(job_id=job_id, reason=exc.reason)
+        return "failed"
+    except Exception as exc:  # a bug or a broken model must not leave the job "running"
+        log.exception("cctv job %s crashed", job_id)
+        analysis.job_fail(job_id=job_id, reason=f"internal error: {type(exc).__name__}")
+        return "failed"
+    analysis.job_finish(job_id=job_id)
+    return "done"
+
+
+def _run(job: AnalysisJob) -> None:
+    matcher = services.matcher_for_station(job.station_id)
+    min_score = float(getattr(settings, "CCTV_DETECT_MIN_SCORE", 0.6))
+    last = {"at": 0.0}
+
+    if job.kind == AnalysisJob.Kind.CLIP:
+        info = clip_info(job.clip.path)
+        total = float(info.frame_count)
+        start = job.resume_from
+        frames = read_clip(job.clip.path, sample_fps=job.sample_fps, start_frame=start)
+
+        def done_of(index, time_s):
+            return float(index + 1)
+
+        max_gap = max(1, int(job.sample_fps))  # a second unseen ends a track
+    else:
+        if job.kind == AnalysisJob.Kind.WATCH:
+            duration = job.watch_minutes * 60.0
+        else:
+            duration = (job.window_end - job.window_start).total_seconds()
+        watched = job.progress_done
+        total = duration
+        frames = read_stream(
+            job.camera.stream_source,
+            sample_fps=job.sample_fps,
+            duration_s=max(0.0, duration - watched),
+            start_index=job.resume_from,
+        )
+
+        def done_of(index, time_s):
+            return watched + time_s
+
+        max_gap = max(1, int(job.sample_fps))
+
+    def on_frame(index, time_s, tracker):
+        now = time.monotonic()
+        if now - last["at"] < PROGRESS_EVERY_S:
+            return
+        last["at"] = now
+        earliest = tracker.earliest_open_frame()
+        resume = earliest if earliest is not None else index + 1
+        if not analysis.job_progress(
+            job_id=job.pk, done=done_of(index, time_s), total=total, resume_from=resume
+        ):
+            raise JobStopped
+
+    for appearance in analyse_frames(
+        frames,
+        matcher,
+        min_score=min_score,
+        max_gap=max_gap,
+        on_frame=on_frame,
+        early=job.kind != AnalysisJob.Kind.CLIP,
+    ):
+        analysis.match_record(
+            job_id=job.pk,
+            entry_id=appearance.match.entry_id,
+            track_start_frame=appearance.start_frame,
+            offset_s=appearance.start_time,
+            distance=appearance.match.distance,
+            score=appearance.match.score,
+            crop=appearance.crop,
+            final=appearance.final,
+        )
+
+
+def probe_camera(camera: Camera, timeout_s: float = 5.0) -> tuple[bool, str]:
+    """Fetch a snapshot or open the stream; return (online, reason). Never logs the URL."""
+    if camera.snapshot_url:
+        try:
+            fetch_snapshot(camera, timeout_s=timeout_s)
+            return True, ""
+        except SnapshotError as exc:
+            if not camera.stream_url:
+                return False, exc.reason
+    if camera.stream_url:
+        try:
+            grab_one_frame(camera.stream_source, timeout_s=timeout_s)
+            return True, ""
+        except VideoError as exc:
+            return False, f"stream: {exc.reason}"
+    return False, "no stream or snapshot URL"
+
+
+@shared_task
+def camera_probe(camera_id: int) -> bool:
+    camera = Camera.objects.get(pk=camera_id)
+    online, reason = probe_camera(camera)
+    services.camera_status_record(camera_id=camera_id, online=online, reason=reason)
+    return online
+
+
+@shared_task
+def cameras_probe() -> int:
+    """Queue a probe of every enabled camera."""
+    ids = list(Camera.objects.exclude(status=Camera.Status.DISABLED).values_list("pk", flat=True))
+    for camera_id in ids:
+        camera_probe.delay(camera_id)
+    return len(ids)
+
+
+@shared_task
+def matches_purge() -> int:
+    return analysis.match_purge()
+
+
+@shared_task
+def jobs_resume_stale() -> list[int]:
+    """Queue again the jobs whose worker died; the job resumes from its stored progress."""
+    ids = analysis.jobs_stale()
+    for job_id in ids:
+        analyse_job.delay(job_id)
+    return ids

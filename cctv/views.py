@@ -1,0 +1,212 @@
+"""Pages of the cctv app: thin, access-checked, private media through checked views only."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cctv import analysis, services
+from cctv.camera_io import SnapshotError, fetch_snapshot
+from cctv.forms import EntryForm, JobForm, PhotoForm, ReviewForm
+from cctv.models import AnalysisJob, Camera, EnrollmentPhoto, FaceMatch, WatchlistEntry
+from smartzone import access
+from smartzone.access import officer_required, supervisor_required
+
+
+def _private(fieldfile, content_type="image/jpeg"):
+    if not fieldfile or not fieldfile.storage.exists(fieldfile.name):
+        raise Http404(_("Not found."))
+    response = FileResponse(fieldfile.open("rb"), content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Disposition"] = "inline"
+    return response
+
+
+def _form_errors(form, exc: ValidationError) -> None:
+    for field, errors in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+def _station(request):
+    station = access.dashboard_station(request.user, request.GET.get("station"))
+    if station is None:
+        raise Http404(_("Not found."))
+    return station
+
+
+@officer_required
+def camera_list(request):
+    cameras = access.scope(Camera.objects.select_related("site"), request.user).order_by("code")
+    return render(request, "cctv/cameras.html", {"cameras": cameras})
+
+
+@officer_required
+def camera_picture(request, pk):
+    camera = access.get_for_user(Camera.objects.all(), request.user, pk=pk)
+    try:
+        jpeg = fetch_snapshot(camera)
+    except SnapshotError as exc:
+        return HttpResponse(exc.reason, status=502, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(jpeg, content_type="image/jpeg")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@officer_required
+def watchlist(request):
+    entries = access.scope(WatchlistEntry.objects.all(), request.user)
+    return render(request, "cctv/watchlist.html", {"entries": entries})
+
+
+@supervisor_required
+def entry_create(request):
+    form = EntryForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data, photo = form.cleaned_data, form.cleaned_data["photo"]
+        try:
+            with transaction.atomic():
+                entry = services.watchlist_entry_create(
+                    actor=request.user,
+                    station=_station(request),
+                    name=data["name"],
+                    aliases=data["aliases"],
+                    category=data["category"],
+                    legal_basis=data["legal_basis"],
+                    reason=data["reason"],
+                    valid_until=data["valid_until"],
+                )
+                services.enrollment_photo_add(
+                    actor=request.user, entry=entry, filename=photo.name, data=photo.read()
+                )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Entry saved; another supervisor must approve it."))
+            return redirect("cctv:entry_detail", pk=entry.pk)
+    return render(
+        request, "cctv/entry_form.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@officer_required
+def entry_detail(request, pk):
+    entry = access.get_for_user(WatchlistEntry.objects.all(), request.user, pk=pk)
+    form = PhotoForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        access.require_supervisor(request.user)
+        if form.is_valid():
+            photo = form.cleaned_data["photo"]
+            try:
+                services.enrollment_photo_add(
+                    actor=request.user, entry=entry, filename=photo.name, data=photo.read()
+                )
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                return redirect("cctv:entry_detail", pk=entry.pk)
+    context = {"entry": entry, "photos": entry.photos.all(), "form": form}
+    return render(request, "cctv/entry_detail.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+@supervisor_required
+def entry_approve(request, pk):
+    entry = access.get_for_user(WatchlistEntry.objects.all(), request.user, pk=pk)
+    try:
+        services.watchlist_entry_approve(actor=request.user, entry=entry)
+    except (PermissionDenied, ValidationError) as exc:
+        text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        messages.error(request, text)
+    return redirect("cctv:entry_detail", pk=entry.pk)
+
+
+@officer_required
+def photo_image(request, pk):
+    photo = access.get_for_user(
+        EnrollmentPhoto.objects.select_related("entry"),
+        request.user,
+        station_field="entry__station",
+        pk=pk,
+    )
+    return _private(photo.image)
+
+
+@officer_required
+def jobs(request):
+    rows = access.scope(AnalysisJob.objects.select_related("camera"), request.user)[:100]
+    return render(request, "cctv/jobs.html", {"jobs": rows})
+
+
+@officer_required
+def job_create(request):
+    cameras = access.scope(Camera.objects.all(), request.user)
+    form = JobForm(request.POST or None, request.FILES or None, cameras=cameras)
+    if request.method == "POST" and form.is_valid():
+        data, clip = form.cleaned_data, form.cleaned_data.get("clip")
+        try:
+            job = analysis.job_create(
+                actor=request.user,
+                station=_station(request),
+                kind=data["kind"],
+                purpose=data["purpose"],
+                camera=data["camera"],
+                clip_name=clip.name if clip else "",
+                clip_data=clip.read() if clip else None,
+                window_start=data["window_start"],
+                window_end=data["window_end"],
+                watch_minutes=data["watch_minutes"],
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            return redirect("cctv:job_detail", pk=job.pk)
+    return render(request, "cctv/job_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@officer_required
+def job_detail(request, pk):
+    job = access.get_for_user(AnalysisJob.objects.select_related("camera"), request.user, pk=pk)
+    matches = job.matches.select_related("entry", "camera")
+    return render(request, "cctv/job_detail.html", {"job": job, "matches": matches})
+
+
+@require_POST
+@officer_required
+def job_cancel(request, pk):
+    job = access.get_for_user(AnalysisJob.objects.all(), request.user, pk=pk)
+    analysis.job_cancel(actor=request.user, job=job)
+    return redirect("cctv:job_detail", pk=job.pk)
+
+
+@officer_required
+def match_review(request, pk):
+    match = access.get_for_user(
+        FaceMatch.objects.select_related("entry", "camera", "job"), request.user, pk=pk
+    )
+    form = ReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            analysis.match_review(
+                actor=request.user,
+                match=match,
+                decision=form.cleaned_data["decision"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            return redirect("cctv:match_review", pk=match.pk)
+    photo = match.entry.photos.first()
+    context = {"match": match, "photo": photo, "form": form}
+    return render(request, "cctv/match_review.html", context, status=400 if form.errors else 200)
+
+
+@officer_required
+def match_crop(request, pk):
+    match = access.get_for_user(FaceMatch.objects.all(), request.user, pk=pk)
+    return _private(match.crop)

@@ -1,0 +1,60 @@
+"""Real faces shipped by scikit-image, and clips made of them with OpenCV.
+
+A = Eileen Collins (skimage.data.astronaut); B = the cameraman (skimage.data.camera).
+"""
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import skimage.data
+
+
+def person_a() -> np.ndarray:
+    return cv2.cvtColor(skimage.data.astronaut(), cv2.COLOR_RGB2BGR)
+
+
+def person_b() -> np.ndarray:
+    return cv2.cvtColor(skimage.data.camera(), cv2.COLOR_GRAY2BGR)
+
+
+def no_face() -> np.ndarray:
+    return cv2.cvtColor(skimage.data.coffee(), cv2.COLOR_RGB2BGR)
+
+
+def two_faces() -> np.ndarray:
+    a = cv2.resize(person_a(), (400, 400))
+    b = cv2.resize(person_a()[:, ::-1], (400, 400))
+    return np.hstack([a, np.full((400, 80, 3), 90, np.uint8), b])
+
+
+def jpeg(image: np.ndarray) -> bytes:
+    ok, data = cv2.imencode(".jpg", image)
+    assert ok
+    return data.tobytes()
+
+
+def frame_of(image: np.ndarray, dx: int, size=(640, 480)) -> np.ndarray:
+    width, height = size
+    frame = np.full((height, width, 3), 60, np.uint8)
+    face = cv2.resize(image, (height, height))
+    frame[:, dx : dx + height] = face
+    return frame
+
+
+def clip_frames(seconds_a: float = 2.0, seconds_b: float = 2.0, fps: int = 25) -> list:
+    """A walks in (A's frames drifting right), then B (a cut to another person)."""
+    frames = [frame_of(person_a(), 20 + i) for i in range(int(seconds_a * fps))]
+    frames += [frame_of(person_b(), 120 - i) for i in range(int(seconds_b * fps))]
+    return frames
+
+
+def write_clip(path: Path, frames: list, fps: int = 25) -> Path:
+    fourcc = "MJPG" if str(path).endswith(".avi") else "mp4v"
+    height, width = frames[0].shape[:2]
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), fps, (width, height))
+    assert writer.isOpened(), f"OpenCV cannot write {fourcc}"
+    for frame in frames:
+        writer.write(frame)
+    writer.release()
+    return path

@@ -1,0 +1,184 @@
+"""The analysis task on real clips of real faces (items 1, 2 and 6 of the issue)."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from cctv import analysis
+from cctv.models import AnalysisJob, FaceMatch, WatchlistEntry
+from cctv.tasks import analyse_job
+from smartzone.models import AuditEntry, Event
+from tests.cctv import faces
+from tests.cctv.conftest import make_entry
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def clip_bytes(tmp_path_factory):
+    path = faces.write_clip(tmp_path_factory.mktemp("clips") / "ab.mp4", faces.clip_frames())
+    return path.read_bytes()
+
+
+def run_clip(station, officer, camera, data, name="ab.mp4"):
+    job = analysis.job_create(
+        actor=officer,
+        station=station,
+        kind=AnalysisJob.Kind.CLIP,
+        purpose="ตรวจภาพจากกล้องหน้าตลาด",
+        camera=camera,
+        clip_name=name,
+        clip_data=data,
+        enqueue=False,
+    )
+    analyse_job(job.pk)
+    job.refresh_from_db()
+    return job
+
+
+def test_a_clip_of_a_then_b_raises_exactly_one_alert_for_a_on_the_right_camera(
+    station, officer, camera, other_camera, entry_a, clip_bytes, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        job = run_clip(station, officer, camera, clip_bytes)
+    assert job.state == AnalysisJob.State.DONE, job.reason
+    assert job.percent == 100
+    matches = list(FaceMatch.objects.all())
+    assert len(matches) == 1
+    match = matches[0]
+    assert match.entry == entry_a and match.camera == camera and match.job == job
+    assert match.status == FaceMatch.Status.CANDIDATE
+    assert match.distance < 0.6 and match.score > 0.4
+    assert match.crop.storage.exists(match.crop.name)
+    event = Event.objects.get(kind="cctv.match")
+    assert event.payload["lat"] == camera.lat and event.payload["entry"] == entry_a.pk
+    assert AuditEntry.objects.filter(action="cctv.job.created", actor=officer).exists()
+    assert Event.objects.filter(kind="cctv.job.progress").exists()
+
+
+def test_b_alone_raises_no_alert_and_stores_no_face(
+    station, officer, camera, entry_a, tmp_path, private_root
+):
+    path = faces.write_clip(
+        tmp_path / "b.avi", [faces.frame_of(faces.person_b(), 60) for _ in range(50)]
+    )
+    job = run_clip(station, officer, camera, path.read_bytes(), "b.avi")
+    assert job.state == AnalysisJob.State.DONE, job.reason
+    assert not FaceMatch.objects.exists()
+    assert not (private_root / "cctv" / "crops").exists()
+
+
+@pytest.mark.parametrize("how", ["expired", "pending", "revoked"])
+def test_an_entry_not_approved_or_expired_is_never_matched(
+    how, station, officer, supervisor, second_supervisor, camera, clip_bytes
+):
+    entry = make_entry(station, supervisor)
+    analysis_photo = faces.jpeg(faces.person_a())
+    from cctv import services
+
+    services.enrollment_photo_add(
+        actor=supervisor, entry=entry, filename="a.jpg", data=analysis_photo
+    )
+    if how != "pending":
+        services.watchlist_entry_approve(actor=second_supervisor, entry=entry)
+    if how == "expired":
+        WatchlistEntry.objects.filter(pk=entry.pk).update(
+            valid_until=timezone.localdate() - timedelta(days=1)
+        )
+    if how == "revoked":
+        services.watchlist_entry_set_status(
+            actor=second_supervisor, entry=entry, status=WatchlistEntry.Status.REVOKED
+        )
+    job = run_clip(station, officer, camera, clip_bytes)
+    assert job.state == AnalysisJob.State.DONE
+    assert not FaceMatch.objects.exists()
+
+
+def test_a_retried_job_does_not_raise_the_same_appearance_twice(
+    station, officer, camera, entry_a, clip_bytes
+):
+    job = run_clip(station, officer, camera, clip_bytes)
+    assert FaceMatch.objects.count() == 1
+    # As if the worker died after the alert but before "done": the retry runs it again.
+    AnalysisJob.objects.filter(pk=job.pk).update(
+        state=AnalysisJob.State.RUNNING,
+        resume_from=0,
+        heartbeat_at=timezone.now() - timedelta(hours=1),
+    )
+    analyse_job(job.pk)
+    job.refresh_from_db()
+    assert job.state == AnalysisJob.State.DONE and job.attempts == 2
+    assert FaceMatch.objects.count() == 1
+
+
+def test_a_job_held_by_a_live_worker_is_not_started_twice(station, officer, camera, clip_bytes):
+    job = analysis.job_create(
+        actor=officer,
+        station=station,
+        kind="clip",
+        purpose="x",
+        camera=camera,
+        clip_name="ab.mp4",
+        clip_data=clip_bytes,
+        enqueue=False,
+    )
+    AnalysisJob.objects.filter(pk=job.pk).update(
+        state=AnalysisJob.State.RUNNING, heartbeat_at=timezone.now()
+    )
+    assert analyse_job(job.pk) == "skipped"
+    assert analysis.jobs_stale() == []
+
+
+def test_a_cancelled_job_stops_and_says_so(station, officer, camera, entry_a, clip_bytes):
+    job = analysis.job_create(
+        actor=officer,
+        station=station,
+        kind="clip",
+        purpose="x",
+        camera=camera,
+        clip_name="ab.mp4",
+        clip_data=clip_bytes,
+        enqueue=False,
+    )
+    analysis.job_cancel(actor=officer, job=job)
+    assert analyse_job(job.pk) == "skipped"
+    job.refresh_from_db()
+    assert job.state == AnalysisJob.State.CANCELLED
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "reason_part"),
+    [
+        ("notes.mp4", lambda clip: b"this is a text file, not a video\n" * 100, "not a video"),
+        ("cut.mp4", lambda clip: clip[: len(clip) // 2], ""),
+        ("noise.avi", lambda clip: clip[:4096] + bytes(range(256)) * 200, ""),
+    ],
+)
+def test_a_file_that_is_not_a_whole_video_fails_the_job_with_a_reason_and_no_alert(
+    name, make, reason_part, station, officer, camera, entry_a, clip_bytes
+):
+    job = run_clip(station, officer, camera, make(clip_bytes), name)
+    assert job.state == AnalysisJob.State.FAILED
+    assert job.reason
+    assert reason_part in job.reason
+    assert not FaceMatch.objects.exists()
+    assert AuditEntry.objects.filter(action="cctv.job.failed", object_id=str(job.pk)).exists()
+
+
+def test_an_unreachable_stream_fails_a_watch_job_with_the_reason(station, officer, camera, entry_a):
+    job = analysis.job_create(
+        actor=officer,
+        station=station,
+        kind="watch",
+        purpose="เฝ้าดู",
+        camera=camera,
+        watch_minutes=1,
+        enqueue=False,
+    )
+    analyse_job(job.pk)
+    job.refresh_from_db()
+    assert job.state == AnalysisJob.State.FAILED
+    assert "cannot open" in job.reason
+    assert "s3cr3t" not in job.reason
+    assert not FaceMatch.objects.exists()
