@@ -1,7 +1,42 @@
 """Pages and API routes of the community app; included by smartzone.urls."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from community import api, views, webhook
 
 app_name = "community"
-urlpatterns: list = []
-# API viewsets: register them on smartzone.urls' router by defining `register_api(router)` here.
+urlpatterns = [
+    path("line/webhook/<str:station>/", webhook.line_webhook, name="line-webhook"),
+    path("community/broadcasts/", views.broadcast_list, name="broadcast-list"),
+    path("community/broadcasts/new/", views.broadcast_compose, name="broadcast-new"),
+    path("community/broadcasts/<int:pk>/", views.broadcast_detail, name="broadcast-detail"),
+    path("community/broadcasts/<int:pk>/edit/", views.broadcast_compose, name="broadcast-edit"),
+    path(
+        "community/broadcasts/<int:pk>/<str:step>/",
+        views.broadcast_action,
+        name="broadcast-action",
+    ),
+    path(
+        "community/notices/from-incident/<int:incident_id>/",
+        views.notice_from_incident,
+        name="notice-from-incident",
+    ),
+    path("community/line-link/", views.line_link, name="line-link"),
+    path("community/partners/", views.partner_list, name="partner-list"),
+    path("community/meetings/", views.meeting_list, name="meeting-list"),
+    path("community/meetings/<int:pk>/", views.meeting_detail, name="meeting-detail"),
+    path(
+        "community/attachments/<int:pk>/",
+        views.attachment_download,
+        name="attachment-download",
+    ),
+    path("notices/", views.public_notices, name="public-notices"),
+]
+
+
+def register_api(router) -> None:
+    router.register("community/broadcasts", api.BroadcastViewSet, basename="community-broadcast")
+    router.register("community/partners", api.PartnerViewSet, basename="community-partner")
+    router.register(
+        "community/open-decisions", api.OpenDecisionViewSet, basename="community-decision"
+    )

@@ -1,0 +1,91 @@
+"""Form shapes of the community pages and the LINE channel admin."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from community.models import Broadcast, Decision, LineChannel
+from smartzone.models import SafetyZone
+
+
+class BroadcastForm(forms.Form):
+    text = forms.CharField(
+        max_length=4000,
+        label=_("message"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Thai first; the first line is the notice's title."),
+    )
+    image_url = forms.URLField(
+        required=False,
+        assume_scheme="https",
+        label=_("image URL"),
+        help_text=_("An https:// address of a JPEG or PNG."),
+    )
+    link_url = forms.URLField(required=False, assume_scheme="https", label=_("link"))
+    audience = forms.ChoiceField(choices=Broadcast.Audience.choices, label=_("audience"))
+    zone = forms.ModelChoiceField(
+        queryset=SafetyZone.objects.none(), required=False, label=_("zone or community")
+    )
+    public = forms.BooleanField(
+        required=False,
+        label=_("public notice"),
+        help_text=_("Also show it on the public notices page."),
+    )
+
+    def __init__(self, *args, station=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["zone"].queryset = SafetyZone.objects.filter(station=station)
+
+    def clean_image_url(self):
+        url = self.cleaned_data["image_url"]
+        if url and not url.startswith("https://"):
+            raise forms.ValidationError(_("LINE shows images from https:// addresses only."))
+        return url
+
+    def clean(self):
+        data = super().clean()
+        if data.get("audience") == Broadcast.Audience.ZONE and not data.get("zone"):
+            self.add_error("zone", _("Pick the zone or community to send to."))
+        return data
+
+
+class ScheduleForm(forms.Form):
+    send_at = forms.DateTimeField(
+        label=_("send at"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+    )
+
+
+class DecisionForm(forms.ModelForm):
+    class Meta:
+        model = Decision
+        fields = ["text", "owner", "due_date"]
+        widgets = {
+            "text": forms.Textarea(attrs={"rows": 2}),
+            "due_date": forms.DateInput(attrs={"type": "date"}),
+        }
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(label=_("file"))
+
+
+class LineChannelAdminForm(forms.ModelForm):
+    """Write-only fields for the secret and token: leave them empty to keep what is stored."""
+
+    channel_secret = forms.CharField(
+        required=False,
+        label=_("channel secret"),
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("Leave empty to keep the stored one."),
+    )
+    access_token = forms.CharField(
+        required=False,
+        label=_("channel access token"),
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("Leave empty to keep the stored one."),
+    )
+
+    class Meta:
+        model = LineChannel
+        fields = ["station", "name", "enabled"]

@@ -1,0 +1,151 @@
+"""Talk to the LINE Messaging API through the official SDK (line-bot-sdk v3).
+
+The host is `settings.LINE_API_HOST` (a local server stands in for LINE in tests). Results
+say whether a request was accepted, may be retried (429, 5xx, network) or failed for good.
+The access token goes only into the SDK's Authorization header: never into a result, an error
+text or a log line.
+"""
+
+import logging
+from dataclasses import dataclass
+
+import urllib3
+from django.conf import settings
+from linebot.v3.messaging import (
+    ApiClient,
+    ApiException,
+    BroadcastRequest,
+    Configuration,
+    ImageMessage,
+    Message,
+    MessagingApi,
+    MulticastRequest,
+    PushMessageRequest,
+    ReplyMessageRequest,
+    TextMessage,
+)
+
+log = logging.getLogger(__name__)
+MULTICAST_MAX = 500
+TIMEOUT_S = 15
+
+
+@dataclass(frozen=True)
+class SendResult:
+    accepted: bool
+    retryable: bool = False
+    status: int | None = None
+    request_id: str = ""
+    error: str = ""
+    retry_after_s: int | None = None
+
+
+def api_host() -> str:
+    return getattr(settings, "LINE_API_HOST", "https://api.line.me")
+
+
+def _header(headers, name: str) -> str:
+    if not headers:
+        return ""
+    for key, value in dict(headers).items():
+        if key.lower() == name:
+            return str(value)
+    return ""
+
+
+def build_messages(*, text: str, image_url: str = "", link_url: str = "") -> list[Message]:
+    """Return the LINE messages of a broadcast: its text (with the link) and its image."""
+    body = f"{text}\n\n{link_url}" if link_url else text
+    messages: list[Message] = [TextMessage(text=body[:5000])]
+    if image_url:
+        messages.append(ImageMessage(originalContentUrl=image_url, previewImageUrl=image_url))
+    return messages
+
+
+def messages_from_dicts(items: list[dict]) -> list[Message]:
+    return [Message.from_dict(item) for item in items]
+
+
+def _result_from_error(exc: Exception) -> SendResult:
+    if isinstance(exc, ApiException):
+        status = exc.status or 0
+        body = exc.body.decode(errors="replace") if isinstance(exc.body, bytes) else exc.body
+        error = f"HTTP {status} {exc.reason or ''}: {(body or '')[:300]}".strip()
+        if status == 409 and _header(exc.headers, "x-line-accepted-request-id"):
+            # The same retry key was accepted before: the messages went out then.
+            return SendResult(
+                accepted=True,
+                status=status,
+                request_id=_header(exc.headers, "x-line-accepted-request-id"),
+            )
+        retry_after = _header(exc.headers, "retry-after")
+        return SendResult(
+            accepted=False,
+            retryable=status == 429 or status >= 500,
+            status=status,
+            request_id=_header(exc.headers, "x-line-request-id"),
+            error=error,
+            retry_after_s=int(retry_after) if retry_after.isdigit() else None,
+        )
+    return SendResult(accepted=False, retryable=True, error=f"{type(exc).__name__}: {exc}"[:300])
+
+
+def send(
+    *,
+    access_token: str,
+    method: str,
+    recipients: list[str],
+    messages: list[Message],
+    retry_key: str,
+) -> SendResult:
+    """Send MESSAGES by METHOD ("broadcast", "multicast" or "push") with the retry key."""
+    if method == "broadcast":
+        request, call = BroadcastRequest(messages=messages), "broadcast_with_http_info"
+    elif method == "multicast":
+        if not 0 < len(recipients) <= MULTICAST_MAX:
+            raise ValueError("multicast takes 1 to 500 recipients")
+        request = MulticastRequest(to=recipients, messages=messages)
+        call = "multicast_with_http_info"
+    elif method == "push":
+        request = PushMessageRequest(to=recipients[0], messages=messages)
+        call = "push_message_with_http_info"
+    else:
+        raise ValueError(f"unknown method {method!r}")
+    configuration = Configuration(host=api_host(), access_token=access_token)
+    try:
+        with ApiClient(configuration) as client:
+            response = getattr(MessagingApi(client), call)(
+                request, x_line_retry_key=retry_key, _request_timeout=TIMEOUT_S
+            )
+    except (ApiException, urllib3.exceptions.HTTPError, OSError) as exc:
+        result = _result_from_error(exc)
+        log.warning("LINE %s failed: %s", method, result.error or result.status)
+        return result
+    except ValueError:
+        # Errors raise before the body is read: this was a 2xx whose body the SDK could not
+        # parse. The messages were accepted.
+        log.warning("LINE %s: accepted, but the answer could not be parsed", method)
+        return SendResult(accepted=True, status=200)
+    return SendResult(
+        accepted=True,
+        status=response.status_code,
+        request_id=_header(response.headers, "x-line-request-id"),
+    )
+
+
+def reply(*, access_token: str, reply_token: str, messages: list[Message]) -> SendResult:
+    """Answer a webhook event with its reply token (valid for about a minute, no retries)."""
+    configuration = Configuration(host=api_host(), access_token=access_token)
+    try:
+        with ApiClient(configuration) as client:
+            MessagingApi(client).reply_message(
+                ReplyMessageRequest(replyToken=reply_token, messages=messages),
+                _request_timeout=TIMEOUT_S,
+            )
+    except (ApiException, urllib3.exceptions.HTTPError, OSError) as exc:
+        result = _result_from_error(exc)
+        log.warning("LINE reply failed: %s", result.error)
+        return result
+    except ValueError:
+        log.warning("LINE reply: accepted, but the answer could not be parsed")
+    return SendResult(accepted=True, status=200)

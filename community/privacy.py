@@ -1,0 +1,41 @@
+"""Remove personal data from text that is about to become a public notice."""
+
+import re
+
+from django.utils.translation import gettext as _
+
+_PATTERNS = [
+    # Thai national id: 13 digits, often written 1-2345-67890-12-3.
+    (re.compile(r"\b\d[- ]?\d{4}[- ]?\d{5}[- ]?\d{2}[- ]?\d\b"), "id"),
+    (re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+"), "email"),
+    # Phone numbers: 0X-XXX-XXXX, 0XX-XXX-XXXX, +66 ...
+    (re.compile(r"(?:\+66|\b0)[\d -]{7,12}\d\b"), "phone"),
+    # A person's name after a Thai or English title, with the surname if there is one.
+    (
+        re.compile(
+            r"(?:นางสาว|นาย|นาง|น\.ส\.|ด\.ช\.|ด\.ญ\.|เด็กชาย|เด็กหญิง|Mrs?\.|Ms\.|Miss)\s*"
+            r"[^\s\d,.;:()]+(?:\s+[^\s\d,.;:()]+)?"
+        ),
+        "name",
+    ),
+    (re.compile(r"(?:บ้านเลขที่|เลขที่)\s*\d+(?:/\d+)?"), "address"),
+    (re.compile(r"(?<![\w.])@[A-Za-z0-9._-]{3,}"), "line"),
+]
+
+
+def _placeholder(kind: str) -> str:
+    return {
+        "id": _("[id removed]"),
+        "email": _("[email removed]"),
+        "phone": _("[phone removed]"),
+        "name": _("[name removed]"),
+        "address": _("[address removed]"),
+        "line": _("[LINE id removed]"),
+    }[kind]
+
+
+def scrub(text: str) -> str:
+    """Return TEXT with names, phone numbers, ids, e-mail and house numbers replaced."""
+    for pattern, kind in _PATTERNS:
+        text = pattern.sub(_placeholder(kind), text)
+    return text

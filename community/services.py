@@ -1,0 +1,703 @@
+"""Writes of the community app: the LINE channel, followers from the webhook, broadcasts and
+their delivery, supervisors' LINE links and SOS alerts. Partners and meetings are in
+community.network_services.
+
+Every write runs in one transaction with full_clean, an audit entry and an outbox event. The
+LINE channel's secret and token never go into an audit entry, an event, a log line or an error.
+HTTP calls to LINE run outside transactions; a batch's retry key makes a repeated call safe.
+"""
+
+import hashlib
+import logging
+import re
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from linebot.v3.exceptions import InvalidSignatureError
+from linebot.v3.messaging import PostbackAction, QuickReply, QuickReplyItem, TextMessage
+from linebot.v3.webhook import WebhookParser
+from linebot.v3.webhooks import (
+    FollowEvent,
+    MessageEvent,
+    PostbackEvent,
+    TextMessageContent,
+    UnfollowEvent,
+)
+
+from community import line, privacy, selectors
+from community.models import (
+    Broadcast,
+    DeliveryBatch,
+    Follower,
+    LineChannel,
+    SupervisorLineLink,
+    WebhookEvent,
+)
+from smartzone import access
+from smartzone.audit import audit_append
+from smartzone.models import OfficerProfile, SafetyZone, Station
+from smartzone.outbox import event_record
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+BACKOFF_BASE_S = 10
+BACKOFF_MAX_S = 600
+LINK_CODE_TTL = timedelta(minutes=15)
+REPORT_KEYWORDS = ("แจ้งเหตุ", "report")
+MENU_KEYWORDS = ("เมนู", "menu", "โซน", "zone", "ชุมชน", "community")
+LINK_RE = re.compile(r"^(?:link|เชื่อม(?:บัญชี)?)\s*(\d{6})$", re.IGNORECASE)
+WEBHOOK_ACTOR = "line:webhook"
+CHANGED = "changed"
+
+
+def _enqueue(task_name: str, *args) -> None:
+    """Enqueue a community task after the transaction commits."""
+
+    def send():
+        from community import tasks
+
+        getattr(tasks, task_name).delay(*args)
+
+    transaction.on_commit(send)
+
+
+def broadcast_payload(broadcast: Broadcast) -> dict:
+    return {
+        "id": broadcast.pk,
+        "title": broadcast.title,
+        "state": broadcast.state,
+        "audience": broadcast.audience,
+    }
+
+
+# --- the LINE channel ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def line_channel_save(
+    *,
+    actor,
+    station: Station,
+    name: str = "",
+    enabled: bool = True,
+    channel_secret: str | None = None,
+    access_token: str | None = None,
+) -> LineChannel:
+    """Create or update STATION's LINE channel; a secret or token of None is left unchanged."""
+    access.require_station(actor, station)
+    channel = LineChannel.objects.select_for_update().filter(station=station).first()
+    creating = channel is None
+    channel = channel or LineChannel(station=station)
+    changes = {}
+    if channel.name != name:
+        changes["name"] = name
+    if channel.enabled != enabled:
+        changes["enabled"] = enabled
+    channel.name, channel.enabled = name, enabled
+    if channel_secret:
+        channel.channel_secret = channel_secret.strip()
+        changes["channel_secret"] = CHANGED  # never the value
+    if access_token:
+        channel.access_token = access_token.strip()
+        changes["access_token"] = CHANGED
+    channel.full_clean()
+    channel.save()
+    action = "line_channel.created" if creating else "line_channel.updated"
+    audit_append(actor=actor, action=action, obj=channel, station=station, changes=changes)
+    event_record(station=station, kind=action, payload={"id": channel.pk, "name": channel.name})
+    return channel
+
+
+# --- the webhook -----------------------------------------------------------------------------
+
+
+class WebhookRefused(Exception):
+    """The request was not from LINE (bad signature) or not a webhook body."""
+
+
+def webhook_receive(*, station: Station, body: bytes, signature: str, report_url: str) -> int:
+    """Verify and handle one webhook request; return how many new events were handled.
+
+    The signature is checked over the raw body before anything is read or stored. Raises
+    WebhookRefused on a bad signature or body.
+    """
+    channel = LineChannel.objects.filter(station=station, enabled=True).first()
+    secret = channel.channel_secret if channel else ""
+    if not secret:
+        raise WebhookRefused("no channel")
+    try:
+        text = body.decode("utf-8")
+        events = WebhookParser(secret).parse(text, signature or "")
+    except InvalidSignatureError:
+        raise WebhookRefused("bad signature") from None
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError):
+        raise WebhookRefused("bad body") from None
+    return sum(
+        _webhook_event_handle(station=station, event=event, report_url=report_url)
+        for event in events
+    )
+
+
+def _event_time(event) -> datetime:
+    stamp = getattr(event, "timestamp", None)
+    if not stamp:
+        return timezone.now()
+    return datetime.fromtimestamp(stamp / 1000, tz=UTC)
+
+
+@transaction.atomic
+def _webhook_event_handle(*, station: Station, event, report_url: str) -> bool:
+    event_id = getattr(event, "webhook_event_id", None)
+    if not event_id:
+        return False
+    try:
+        with transaction.atomic():
+            WebhookEvent.objects.create(
+                station=station, webhook_event_id=event_id, kind=str(getattr(event, "type", ""))
+            )
+    except IntegrityError:
+        return False  # LINE redelivered an event already handled
+    user_id = getattr(getattr(event, "source", None), "user_id", None)
+    if not user_id:
+        return True
+    at = _event_time(event)
+    replies = []
+    if isinstance(event, FollowEvent):
+        follower_follow(station=station, line_user_id=user_id, at=at)
+        replies = [
+            TextMessage(text=_("Thank you for following the police station.")),
+            zone_menu(station),
+        ]
+    elif isinstance(event, UnfollowEvent):
+        follower_unfollow(station=station, line_user_id=user_id, at=at)
+    elif isinstance(event, PostbackEvent):
+        replies = _postback_answer(station, user_id, event.postback.data or "", at)
+    elif isinstance(event, MessageEvent) and isinstance(event.message, TextMessageContent):
+        replies = _text_answer(station, user_id, event.message.text or "", report_url)
+    reply_token = getattr(event, "reply_token", None)
+    if replies and reply_token:
+        _enqueue("line_reply", station.pk, reply_token, [m.to_dict() for m in replies])
+    return True
+
+
+def zone_menu(station: Station) -> TextMessage:
+    """Return the message asking a follower to pick their zone or community."""
+    items = [
+        QuickReplyItem(
+            action=PostbackAction(label=z.name[:20], data=f"zone={z.pk}", displayText=z.name[:300])
+        )
+        for z in station.zones.order_by("name")[:13]
+    ]
+    return TextMessage(
+        text=_("Which zone or community are you in? Pick one below."),
+        quickReply=QuickReply(items=items) if items else None,
+    )
+
+
+def _postback_answer(station, user_id, data, at) -> list:
+    if data.startswith("zone=") and data[5:].isdigit():
+        zone = follower_zone_choose(
+            station=station, line_user_id=user_id, zone_id=int(data[5:]), at=at
+        )
+        if zone:
+            return [TextMessage(text=_("You will get the news of %(zone)s.") % {"zone": zone.name})]
+    return []
+
+
+def _text_answer(station, user_id, text, report_url) -> list:
+    words = text.strip()
+    lowered = words.lower()
+    if lowered.startswith(REPORT_KEYWORDS):
+        return [TextMessage(text=_("Report an incident here: %(url)s") % {"url": report_url})]
+    match = LINK_RE.match(words)
+    if match:
+        linked = supervisor_link_complete(station=station, line_user_id=user_id, code=match[1])
+        return [
+            TextMessage(
+                text=_("Your LINE account is linked: SOS alerts will come here.")
+                if linked
+                else _("That link code is wrong or has expired.")
+            )
+        ]
+    if lowered in MENU_KEYWORDS:
+        return [zone_menu(station)]
+    return [TextMessage(text=_("Type “แจ้งเหตุ” to report an incident, or “เมนู” to pick your zone."))]
+
+
+# --- followers -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def follower_follow(*, station: Station, line_user_id: str, at=None, display_name: str = ""):
+    """Record that LINE_USER_ID follows STATION (again)."""
+    at = at or timezone.now()
+    follower = (
+        Follower.objects.select_for_update()
+        .filter(station=station, line_user_id=line_user_id)
+        .first()
+    )
+    if follower and follower.following:
+        return follower
+    follower = follower or Follower(station=station, line_user_id=line_user_id)
+    follower.joined_at, follower.left_at = at, None
+    if display_name:
+        follower.display_name = display_name
+    follower.full_clean()
+    follower.save()
+    audit_append(actor=WEBHOOK_ACTOR, action="follower.joined", obj=follower)
+    event_record(station=station, kind="follower.joined", payload={"id": follower.pk})
+    return follower
+
+
+@transaction.atomic
+def follower_unfollow(*, station: Station, line_user_id: str, at=None) -> Follower | None:
+    """Mark LINE_USER_ID as having left STATION's account."""
+    follower = (
+        Follower.objects.select_for_update()
+        .filter(station=station, line_user_id=line_user_id)
+        .first()
+    )
+    if follower is None or not follower.following:
+        return follower
+    follower.left_at = at or timezone.now()
+    follower.save(update_fields=["left_at"])
+    audit_append(actor=WEBHOOK_ACTOR, action="follower.left", obj=follower)
+    event_record(station=station, kind="follower.left", payload={"id": follower.pk})
+    return follower
+
+
+@transaction.atomic
+def follower_zone_choose(*, station: Station, line_user_id: str, zone_id: int, at=None):
+    """Put the follower in one of STATION's zones; return the zone, or None if not STATION's."""
+    zone = SafetyZone.objects.filter(station=station, pk=zone_id).first()
+    if zone is None:
+        return None
+    follower = follower_follow(station=station, line_user_id=line_user_id, at=at)
+    if follower.zone_id != zone.pk:
+        follower.zone = zone
+        follower.save(update_fields=["zone"])
+        audit_append(
+            actor=WEBHOOK_ACTOR,
+            action="follower.zone_chosen",
+            obj=follower,
+            changes={"zone": zone.pk},
+        )
+    return zone
+
+
+# --- broadcasts ------------------------------------------------------------------------------
+
+
+BROADCAST_FIELDS = ("text", "image_url", "link_url", "audience", "zone", "public")
+
+
+def _audit_broadcast(actor, action, broadcast, changes=None):
+    audit_append(actor=actor, action=action, obj=broadcast, changes=changes or {})
+    event_record(station=broadcast.station, kind=action, payload=broadcast_payload(broadcast))
+
+
+@transaction.atomic
+def broadcast_create(*, actor, station: Station, **fields) -> Broadcast:
+    """Write a draft broadcast for STATION (supervisors)."""
+    access.require_supervisor(actor)
+    access.require_station(actor, station)
+    broadcast = Broadcast(station=station, created_by=actor, **fields)
+    broadcast.full_clean()
+    broadcast.save()
+    changes = {k: getattr(broadcast, k) for k in BROADCAST_FIELDS if k != "zone"}
+    _audit_broadcast(actor, "broadcast.created", broadcast, changes | {"zone": broadcast.zone_id})
+    return broadcast
+
+
+def _locked(actor, broadcast_id: int) -> Broadcast:
+    access.require_supervisor(actor)
+    return access.get_for_user(
+        Broadcast.objects.select_related("station"), actor, lock=True, pk=broadcast_id
+    )
+
+
+@transaction.atomic
+def broadcast_update(*, actor, broadcast_id: int, **fields) -> Broadcast:
+    """Change a draft before it is sent."""
+    broadcast = _locked(actor, broadcast_id)
+    if broadcast.state != Broadcast.State.DRAFT:
+        raise ValidationError(_("Only a draft can be changed."))
+    for key, value in fields.items():
+        setattr(broadcast, key, value)
+    broadcast.full_clean()
+    broadcast.save()
+    _audit_broadcast(actor, "broadcast.updated", broadcast, {"fields": sorted(fields)})
+    return broadcast
+
+
+def _batches_create(broadcast: Broadcast) -> list[int]:
+    if broadcast.audience == Broadcast.Audience.EVERYONE:
+        plan = [(DeliveryBatch.Method.BROADCAST, [])]
+    else:
+        ids = selectors.broadcast_recipients(broadcast)
+        if len(ids) == 1:
+            plan = [(DeliveryBatch.Method.PUSH, ids)]
+        else:
+            size = line.MULTICAST_MAX
+            plan = [
+                (DeliveryBatch.Method.MULTICAST, ids[i : i + size])
+                for i in range(0, len(ids), size)
+            ]
+    batches = DeliveryBatch.objects.bulk_create(
+        DeliveryBatch(broadcast=broadcast, number=n, method=method, recipients=recipients)
+        for n, (method, recipients) in enumerate(plan, start=1)
+    )
+    return [b.pk for b in batches]
+
+
+def _dispatch(*, actor, broadcast: Broadcast) -> list[int]:
+    """Split BROADCAST into batches and enqueue them. Call holding its row lock."""
+    batch_ids = _batches_create(broadcast)
+    if batch_ids:
+        broadcast.state = Broadcast.State.SENDING
+        broadcast.failure_reason = ""
+    else:
+        broadcast.state = Broadcast.State.FAILED
+        broadcast.failure_reason = _("No one in this audience follows the station on LINE.")
+    broadcast.save(update_fields=["state", "failure_reason"])
+    _audit_broadcast(
+        actor,
+        "broadcast.sending" if batch_ids else "broadcast.failed",
+        broadcast,
+        {"batches": len(batch_ids)},
+    )
+    for batch_id in batch_ids:
+        _enqueue("delivery_batch_send", batch_id)
+    return batch_ids
+
+
+@transaction.atomic
+def broadcast_send_now(*, actor, broadcast_id: int) -> Broadcast:
+    """Send a draft (or a scheduled broadcast) now."""
+    broadcast = _locked(actor, broadcast_id)
+    if broadcast.state not in {Broadcast.State.DRAFT, Broadcast.State.SCHEDULED}:
+        raise ValidationError(_("This broadcast was already sent or cancelled."))
+    if broadcast.audience != Broadcast.Audience.EVERYONE and not selectors.broadcast_recipients(
+        broadcast
+    ):
+        raise ValidationError(_("No one in this audience follows the station on LINE."))
+    broadcast.scheduled_at = None
+    broadcast.save(update_fields=["scheduled_at"])
+    _dispatch(actor=actor, broadcast=broadcast)
+    return broadcast
+
+
+@transaction.atomic
+def broadcast_schedule(*, actor, broadcast_id: int, send_at: datetime) -> Broadcast:
+    """Schedule a draft to go out at SEND_AT (in the future)."""
+    broadcast = _locked(actor, broadcast_id)
+    if broadcast.state not in {Broadcast.State.DRAFT, Broadcast.State.SCHEDULED}:
+        raise ValidationError(_("This broadcast was already sent or cancelled."))
+    if send_at <= timezone.now():
+        raise ValidationError({"send_at": _("Pick a time in the future.")})
+    broadcast.state, broadcast.scheduled_at = Broadcast.State.SCHEDULED, send_at
+    broadcast.save(update_fields=["state", "scheduled_at"])
+    _audit_broadcast(actor, "broadcast.scheduled", broadcast, {"send_at": send_at})
+    return broadcast
+
+
+@transaction.atomic
+def broadcast_cancel(*, actor, broadcast_id: int) -> Broadcast:
+    """Drop a draft or a scheduled broadcast that has not gone out."""
+    broadcast = _locked(actor, broadcast_id)
+    if broadcast.state not in {Broadcast.State.DRAFT, Broadcast.State.SCHEDULED}:
+        raise ValidationError(_("This broadcast was already sent or cancelled."))
+    broadcast.state = Broadcast.State.CANCELLED
+    broadcast.save(update_fields=["state"])
+    _audit_broadcast(actor, "broadcast.cancelled", broadcast)
+    return broadcast
+
+
+def broadcasts_send_due(*, now=None) -> list[int]:
+    """Start every scheduled broadcast whose time has come; return their ids.
+
+    Each is claimed with one conditional UPDATE, so two beat runs never start one twice.
+    """
+    now = now or timezone.now()
+    due = Broadcast.objects.filter(state=Broadcast.State.SCHEDULED, scheduled_at__lte=now)
+    started = []
+    for pk in list(due.values_list("pk", flat=True)):
+        with transaction.atomic():
+            claimed = Broadcast.objects.filter(
+                pk=pk, state=Broadcast.State.SCHEDULED, scheduled_at__lte=now
+            ).update(state=Broadcast.State.SENDING)
+            if not claimed:
+                continue
+            broadcast = Broadcast.objects.select_for_update().select_related("station").get(pk=pk)
+            _dispatch(actor="task:broadcasts_send_due", broadcast=broadcast)
+            started.append(pk)
+    return started
+
+
+@transaction.atomic
+def broadcast_retry_failed(*, actor, broadcast_id: int) -> list[int]:
+    """Send the failed batches of a broadcast again (with their own retry keys)."""
+    broadcast = _locked(actor, broadcast_id)
+    failed = list(broadcast.batches.select_for_update().filter(state=DeliveryBatch.State.FAILED))
+    if broadcast.state != Broadcast.State.FAILED or not failed:
+        raise ValidationError(_("There are no failed batches to send again."))
+    for batch in failed:
+        batch.state, batch.attempts = DeliveryBatch.State.PENDING, 0
+        batch.save(update_fields=["state", "attempts", "updated_at"])
+        _enqueue("delivery_batch_send", batch.pk)
+    broadcast.state, broadcast.failure_reason = Broadcast.State.SENDING, ""
+    broadcast.save(update_fields=["state", "failure_reason"])
+    _audit_broadcast(actor, "broadcast.retried", broadcast, {"batches": [b.number for b in failed]})
+    return [b.pk for b in failed]
+
+
+# --- delivery --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What became of one try: FINISHED (delivered or failed) or try again in RETRY_IN_S."""
+
+    finished: bool
+    retry_in_s: int | None = None
+
+
+def backoff_s(attempts: int, retry_after_s: int | None = None) -> int:
+    if retry_after_s is not None:
+        return min(max(retry_after_s, 1), BACKOFF_MAX_S)
+    return min(BACKOFF_BASE_S * 2 ** max(attempts - 1, 0), BACKOFF_MAX_S)
+
+
+def delivery_batch_attempt(*, batch_id: int) -> Attempt:
+    """Make one try at sending a batch through LINE and record the result.
+
+    A repeated try (a retry, or a task delivered twice) uses the batch's retry key again, so
+    LINE sends the messages once and answers 409 to the repeat.
+    """
+    with transaction.atomic():
+        batch = (
+            DeliveryBatch.objects.select_for_update()
+            .select_related("broadcast__station")
+            .get(pk=batch_id)
+        )
+        if batch.finished:
+            return Attempt(finished=True)
+        batch.attempts += 1
+        batch.state = DeliveryBatch.State.SENDING
+        batch.save(update_fields=["attempts", "state", "updated_at"])
+    broadcast = batch.broadcast
+    channel = LineChannel.objects.filter(station_id=broadcast.station_id, enabled=True).first()
+    token = channel.access_token if channel else ""
+    if not token:
+        result = line.SendResult(
+            accepted=False, error=_("The station's LINE channel is not set up.")
+        )
+    else:
+        result = line.send(
+            access_token=token,
+            method=batch.method,
+            recipients=batch.recipients,
+            messages=line.build_messages(
+                text=broadcast.text, image_url=broadcast.image_url, link_url=broadcast.link_url
+            ),
+            retry_key=str(batch.retry_key),
+        )
+    return _batch_record(batch_id=batch_id, result=result)
+
+
+@transaction.atomic
+def _batch_record(*, batch_id: int, result: line.SendResult) -> Attempt:
+    batch = DeliveryBatch.objects.select_for_update().get(pk=batch_id)
+    retry_in = None
+    if result.accepted:
+        batch.state, batch.last_error = DeliveryBatch.State.DELIVERED, ""
+        batch.line_request_id = result.request_id[:100]
+    elif result.retryable and batch.attempts < MAX_ATTEMPTS:
+        batch.state, batch.last_error = DeliveryBatch.State.RETRYING, result.error[:500]
+        retry_in = backoff_s(batch.attempts, result.retry_after_s)
+    else:
+        batch.state, batch.last_error = DeliveryBatch.State.FAILED, result.error[:500]
+    batch.save(update_fields=["state", "last_error", "line_request_id", "updated_at"])
+    if batch.finished:
+        _broadcast_finish_if_done(batch.broadcast_id)
+    return Attempt(finished=batch.finished, retry_in_s=retry_in)
+
+
+def _broadcast_finish_if_done(broadcast_id: int) -> None:
+    broadcast = Broadcast.objects.select_for_update().select_related("station").get(pk=broadcast_id)
+    states = list(broadcast.batches.values_list("state", flat=True))
+    if broadcast.state != Broadcast.State.SENDING or not all(
+        s in {DeliveryBatch.State.DELIVERED, DeliveryBatch.State.FAILED} for s in states
+    ):
+        return
+    failed = states.count(DeliveryBatch.State.FAILED)
+    if failed:
+        broadcast.state = Broadcast.State.FAILED
+        broadcast.failure_reason = _("%(n)d of %(total)d batches failed.") % {
+            "n": failed,
+            "total": len(states),
+        }
+    else:
+        broadcast.state, broadcast.sent_at = Broadcast.State.SENT, timezone.now()
+    broadcast.save(update_fields=["state", "failure_reason", "sent_at"])
+    _audit_broadcast(
+        "task:delivery",
+        f"broadcast.{broadcast.state}",
+        broadcast,
+        {"batches": len(states), "failed": failed},
+    )
+
+
+def delivery_batches_stalled(*, older_than=timedelta(minutes=15)) -> list[int]:
+    """Return unfinished batches untouched for a while (their task was lost)."""
+    cutoff = timezone.now() - older_than
+    return list(
+        DeliveryBatch.objects.filter(
+            state__in=[
+                DeliveryBatch.State.PENDING,
+                DeliveryBatch.State.SENDING,
+                DeliveryBatch.State.RETRYING,
+            ],
+            updated_at__lt=cutoff,
+        ).values_list("pk", flat=True)
+    )
+
+
+# --- supervisors' LINE accounts and SOS alerts ----------------------------------------------
+
+
+def _code_hash(code: str) -> str:
+    return hashlib.sha256(f"{settings.SECRET_KEY}:{code}".encode()).hexdigest()
+
+
+@transaction.atomic
+def supervisor_link_start(*, actor) -> str:
+    """Give ACTOR (a supervisor) a one-time code to send to the station's LINE account."""
+    access.require_supervisor(actor)
+    code = f"{secrets.randbelow(10**6):06d}"
+    link, _created = SupervisorLineLink.objects.select_for_update().get_or_create(officer=actor)
+    link.code_hash, link.code_expires_at = _code_hash(code), timezone.now() + LINK_CODE_TTL
+    link.save(update_fields=["code_hash", "code_expires_at"])
+    audit_append(actor=actor, action="line_link.code_issued", obj=link, station=_station_of(actor))
+    return code
+
+
+def _station_of(user):
+    profile = access.profile_of(user)
+    return profile.station if profile else None
+
+
+@transaction.atomic
+def supervisor_link_complete(*, station: Station, line_user_id: str, code: str) -> bool:
+    """Link the LINE account that sent CODE to the supervisor who was given it."""
+    link = (
+        SupervisorLineLink.objects.select_for_update()
+        .filter(code_hash=_code_hash(code), code_expires_at__gt=timezone.now())
+        .select_related("officer")
+        .first()
+    )
+    if link is None or not access.can_see_station(link.officer, station.pk):
+        return False
+    link.line_user_id, link.linked_at = line_user_id, timezone.now()
+    link.code_hash, link.code_expires_at = "", None
+    link.save(update_fields=["line_user_id", "linked_at", "code_hash", "code_expires_at"])
+    audit_append(actor=WEBHOOK_ACTOR, action="line_link.linked", obj=link, station=station)
+    return True
+
+
+class AlertNotSent(Exception):
+    """LINE was busy or unreachable: the task should try again."""
+
+
+def sos_alert_supervisors(*, sos_id: int) -> int:
+    """Push an escalated SOS to its station's supervisors with a linked LINE account.
+
+    Return how many were reached. Raises AlertNotSent when LINE asks to retry; each
+    supervisor's retry key is fixed per SOS, so a retry never alerts anyone twice.
+    """
+    sos = selectors.sos_lookup(sos_id)
+    if sos is None:
+        return 0
+    channel = LineChannel.objects.filter(station_id=sos.station_id, enabled=True).first()
+    token = channel.access_token if channel else ""
+    links = list(
+        SupervisorLineLink.objects.filter(
+            officer__is_active=True,
+            officer__officer__station_id=sos.station_id,
+            officer__officer__role=OfficerProfile.Role.SUPERVISOR,
+        ).exclude(line_user_id="")
+    )
+    if not token or not links:
+        return 0
+    text = _("SOS #%(id)s was not acknowledged in time. Open the dashboard now.") % {"id": sos_id}
+    place = getattr(sos, "kiosk", None) or ""
+    if place:
+        text += f"\n{place}"
+    reached, retry = [], False
+    for link in links:
+        result = line.send(
+            access_token=token,
+            method="push",
+            recipients=[link.line_user_id],
+            messages=[TextMessage(text=text)],
+            retry_key=str(uuid.uuid5(uuid.NAMESPACE_URL, f"sos:{sos_id}:{link.officer_id}")),
+        )
+        if result.accepted:
+            reached.append(link.officer_id)
+        retry = retry or result.retryable
+    with transaction.atomic():
+        audit_append(
+            actor="task:sos_alert",
+            action="sos.line_alert_sent",
+            station=sos.station_id,
+            changes={"sos": sos_id, "officers": reached},
+        )
+    if retry:
+        raise AlertNotSent(f"SOS {sos_id}: {len(links) - len(reached)} not reached")
+    return len(reached)
+
+
+# --- public notices from incidents -----------------------------------------------------------
+
+
+@transaction.atomic
+def notice_draft_create(*, actor, station: Station, text: str) -> Broadcast:
+    """Turn the text of a resolved incident into a public notice draft, personal data removed.
+
+    The supervisor reviews and sends it like any other broadcast.
+    """
+    return broadcast_create(
+        actor=actor,
+        station=station,
+        text=privacy.scrub(text).strip()[:4000],
+        audience=Broadcast.Audience.EVERYONE,
+        public=True,
+    )
+
+
+@transaction.atomic
+def follower_partner_set(*, actor, follower_id: int, partner_id: int | None) -> Follower:
+    """Mark a follower as a partner's contact (for partners-only broadcasts), or unmark it."""
+    if actor is None or isinstance(actor, str):  # a command or task: every station
+        follower = Follower.objects.select_for_update().get(pk=follower_id)
+    else:
+        follower = access.get_for_user(Follower.objects.all(), actor, lock=True, pk=follower_id)
+    partner = None
+    if partner_id is not None:
+        partner = follower.station.partners.filter(pk=partner_id).first()
+        if partner is None:
+            raise ValidationError({"partner": _("The partner belongs to another station.")})
+    follower.partner = partner
+    follower.save(update_fields=["partner"])
+    audit_append(
+        actor=actor, action="follower.partner_set", obj=follower, changes={"partner": partner_id}
+    )
+    return follower

@@ -1,0 +1,72 @@
+import base64
+import hashlib
+import hmac
+import json
+
+import pytest
+
+from community import services
+from smartzone.celery import app as celery_app
+from tests.community.fake_line import FakeLine
+
+CHANNEL_SECRET = "c0ffee-channel-secret-4242"  # noqa: S105
+ACCESS_TOKEN = "TOKEN-Xq9v2LmN8kP4rT7wZ1yB6cD3fG5hJ0sA-TOKEN"  # noqa: S105
+
+
+@pytest.fixture
+def fake_line(settings):
+    """LINE's API on 127.0.0.1: the SDK reaches it through settings.LINE_API_HOST."""
+    server = FakeLine().start()
+    settings.LINE_API_HOST = server.url
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def eager_celery():
+    """Run tasks in this process as they are enqueued, retries too (at once, no countdown).
+
+    Celery runs an eager task's retries only when errors are not propagated, so the tests
+    check the outcome in the database.
+    """
+    before = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield celery_app
+    celery_app.conf.task_always_eager = before
+
+
+@pytest.fixture
+def channel(station):
+    return services.line_channel_save(
+        actor="test",
+        station=station,
+        name="สภ.เมืองมุกดาหาร",
+        channel_secret=CHANNEL_SECRET,
+        access_token=ACCESS_TOKEN,
+    )
+
+
+def sign(body: bytes, secret: str = CHANNEL_SECRET) -> str:
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def webhook_body(*events) -> bytes:
+    return json.dumps({"destination": "Uxxxxxxxx", "events": list(events)}).encode()
+
+
+def line_event(
+    kind: str, event_id: str, user_id: str = "U0000000000000000000000000000001", **extra
+):
+    event = {
+        "type": kind,
+        "mode": "active",
+        "timestamp": 1764057600000,
+        "source": {"type": "user", "userId": user_id},
+        "webhookEventId": event_id,
+        "deliveryContext": {"isRedelivery": False},
+    }
+    if kind != "unfollow":
+        event["replyToken"] = f"reply-{event_id}"
+    if kind == "follow":
+        event["follow"] = {"isUnblocked": False}
+    return event | extra
