@@ -236,6 +236,17 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "outbox-relay": {"task": "smartzone.tasks.outbox_relay", "schedule": 5.0},
+    "sos-escalate-overdue": {"task": "sos.tasks.sos_escalate_overdue", "schedule": 10.0},
+    "sos-kiosk-health": {"task": "sos.tasks.kiosk_health_check", "schedule": 30.0},
+    "cctv-camera-health": {"task": "cctv.tasks.cameras_probe", "schedule": 60.0},
+    "cctv-jobs-resume": {"task": "cctv.tasks.jobs_resume_stale", "schedule": 60.0},
+    "cctv-match-purge": {"task": "cctv.tasks.matches_purge", "schedule": 3600.0},
+    "patrol-missed-visits": {"task": "patrol.tasks.missed_visits_detect", "schedule": 60.0},
+    "patrol-shifts-ended": {"task": "patrol.tasks.shifts_end_announce", "schedule": 30.0},
+    "community-broadcasts-send-due": {
+        "task": "community.tasks.broadcasts_send_due",
+        "schedule": 30.0,
+    },
 }
 
 REST_FRAMEWORK = {

@@ -43,3 +43,24 @@ def test_production_with_the_documented_variables_passes_check_deploy(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_every_beat_entry_names_a_registered_task():
+    from django.conf import settings
+
+    from smartzone.celery import app
+
+    app.loader.import_default_modules()
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert scheduled - set(app.tasks) == set()
+    periodic = {
+        "sos.tasks.sos_escalate_overdue",
+        "sos.tasks.kiosk_health_check",
+        "cctv.tasks.cameras_probe",
+        "cctv.tasks.jobs_resume_stale",
+        "cctv.tasks.matches_purge",
+        "patrol.tasks.missed_visits_detect",
+        "patrol.tasks.shifts_end_announce",
+        "community.tasks.broadcasts_send_due",
+    }
+    assert periodic <= scheduled
