@@ -30,15 +30,14 @@ import asyncio
 import contextlib
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from common import PG, ROOT, free_port, percentile, recreate_database, wait_for_port
+
 DB_NAME = "sz_bench_events"
-PG = "postgres://postgres@127.0.0.1:5432"
 REDIS_URL = "redis://127.0.0.1:6379/14"
 PASSWORD = "bench-password-42-horse"
 
@@ -58,35 +57,7 @@ def redis_env() -> dict:
     return base_env() | {"REDIS_URL": REDIS_URL, "CHANNELS_PREFIX": "bench"}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"daphne exited with {proc.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise TimeoutError(f"daphne not listening on {port}")
-
-
 # --- database and fixtures -------------------------------------------------------------------
-
-
-def recreate_database(drop_only: bool = False) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        if not drop_only:
-            conn.execute(f"CREATE DATABASE {DB_NAME}")
 
 
 def setup_data() -> dict:
@@ -220,14 +191,6 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def percentile(values, p):
-    s = sorted(values)
-    if not s:
-        return float("nan")
-    k = min(len(s) - 1, max(0, round(p / 100 * (len(s) - 1))))
-    return s[k]
-
-
 def run_phase(label, env, info, args):
     port = free_port()
     runner = ["-m", "daphne"]
@@ -322,14 +285,14 @@ def main():
         return
 
     os.makedirs("/tmp/sz-bench-events", exist_ok=True)
-    recreate_database()
+    recreate_database(DB_NAME)
     try:
         info = setup_data()
         redis = run_phase("redis", redis_env(), info, args)
         inmemory_env = base_env() | {"OUTBOX_RELAY_INTERVAL": "0.05", "OUTBOX_RELAY_GRACE": "0"}
         inmemory = run_phase("inmemory", inmemory_env, info, args)
     finally:
-        recreate_database(drop_only=True)
+        recreate_database(DB_NAME, drop_only=True)
     result = {
         "sockets": args.sockets,
         "events": args.events,

@@ -26,7 +26,6 @@ import asyncio
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
 import tempfile
@@ -35,9 +34,10 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from common import PG, ROOT, free_port, percentile, recreate_database, wait_for_port
+
 DB_NAME = "sz_bench_intake"
-PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+PG = os.environ.get("BENCH_PG", PG)
 AREA = {"south": 16.45, "north": 16.65, "west": 104.62, "east": 104.82}
 IN_ZONE = (16.5447, 104.7256)
 
@@ -73,40 +73,6 @@ token, _ = Token.objects.get_or_create(user=user)
 print(json.dumps({"token": token.key, "category": Category.objects.get(code="theft").pk,
                   "station": user.officer.station_id}))
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"daphne exited with {proc.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise TimeoutError("daphne did not start")
-
-
-def admin_sql(sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-        conn.execute(sql)
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    index = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
-    return ordered[index]
 
 
 # --- load ------------------------------------------------------------------------------------
@@ -226,8 +192,7 @@ def main() -> None:
         "LOG_LEVEL": "WARNING",
         "PYTHONPATH": f"{tmp}{os.pathsep}{ROOT}",
     }
-    admin_sql(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-    admin_sql(f"CREATE DATABASE {DB_NAME}")
+    recreate_database(DB_NAME, pg=PG)
     daphne = None
     try:
         subprocess.run(
@@ -348,7 +313,7 @@ def main() -> None:
         if daphne is not None:
             daphne.terminate()
             daphne.wait(timeout=10)
-        admin_sql(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        recreate_database(DB_NAME, drop_only=True, pg=PG)
     print(
         json.dumps(
             {

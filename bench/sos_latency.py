@@ -17,16 +17,14 @@ import asyncio
 import contextlib
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from common import PG, ROOT, free_port, percentile, recreate_database, wait_for_port
+
 sys.path.insert(0, str(ROOT))
 DB_NAME = "sz_bench_sos"
-PG = "postgres://postgres@127.0.0.1:5432"
 REDIS_URL = "redis://127.0.0.1:6379/13"
 EVENTS_PATH = "/api/v1/sos/events/"
 
@@ -42,34 +40,6 @@ def env() -> dict:
         "REDIS_URL": REDIS_URL,
         "CHANNELS_PREFIX": "benchsos",
     }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"daphne exited with {proc.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise TimeoutError(f"daphne not listening on {port}")
-
-
-def recreate_database(drop_only: bool = False) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        if not drop_only:
-            conn.execute(f"CREATE DATABASE {DB_NAME}")
 
 
 def setup_data() -> dict:
@@ -201,13 +171,6 @@ async def run(port, info, args):
     return received, sent_at, statuses, post_wall
 
 
-def percentile(values, p):
-    s = sorted(values)
-    if not s:
-        return float("nan")
-    return s[min(len(s) - 1, max(0, round(p / 100 * (len(s) - 1))))]
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sockets", type=int, default=200)
@@ -216,7 +179,7 @@ def main():
     parser.add_argument("--rate", type=float, default=10.0, help="posts per second, 0 = no limit")
     args = parser.parse_args()
     os.makedirs("/tmp/sz-bench-sos", exist_ok=True)
-    recreate_database()
+    recreate_database(DB_NAME)
     daphne = None
     try:
         info = setup_data()
@@ -244,7 +207,7 @@ def main():
         if daphne:
             daphne.terminate()
             daphne.wait(timeout=10)
-        recreate_database(drop_only=True)
+        recreate_database(DB_NAME, drop_only=True)
 
     latencies, lost, duplicates = [], 0, 0
     for frames in received:
