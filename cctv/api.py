@@ -1,7 +1,6 @@
 """/api/v1/ endpoints of the cctv app: read-only lists scoped to the user's station."""
 
 from rest_framework import viewsets
-from rest_framework.exceptions import ValidationError
 
 from cctv.models import AnalysisJob, Camera, FaceMatch, WatchlistEntry
 from cctv.serializers import (
@@ -12,17 +11,11 @@ from cctv.serializers import (
     MatchSerializer,
 )
 from smartzone import access
+from smartzone.api import StationScopedMixin
 
 
-class StationScoped(viewsets.ReadOnlyModelViewSet):
-    def get_queryset(self):
-        rows = access.scope(self.queryset.all(), self.request.user)
-        station = self.request.query_params.get("station")
-        if station:
-            if not station.isdigit():
-                raise ValidationError({"station": ["Give a station id (a whole number)."]})
-            rows = rows.filter(station_id=int(station))
-        return rows
+class StationScoped(StationScopedMixin, viewsets.ReadOnlyModelViewSet):
+    pass
 
 
 class CameraViewSet(StationScoped):

@@ -78,14 +78,15 @@ def _result_from_error(exc: Exception) -> SendResult:
                 status=status,
                 request_id=_header(exc.headers, "x-line-accepted-request-id"),
             )
-        retry_after = _header(exc.headers, "retry-after")
+        retry_after = _header(exc.headers, "retry-after").strip()
+        seconds = int(retry_after) if retry_after.isascii() and retry_after.isdigit() else None
         return SendResult(
             accepted=False,
             retryable=status == 429 or status >= 500,
             status=status,
             request_id=_header(exc.headers, "x-line-request-id"),
             error=error,
-            retry_after_s=int(retry_after) if retry_after.isdigit() else None,
+            retry_after_s=seconds,
         )
     return SendResult(accepted=False, retryable=True, error=f"{type(exc).__name__}: {exc}"[:300])
 

@@ -203,10 +203,9 @@ def zone_menu(station: Station) -> TextMessage:
 
 
 def _postback_answer(station, user_id, data, at) -> list:
-    if data.startswith("zone=") and data[5:].isdigit():
-        zone = follower_zone_choose(
-            station=station, line_user_id=user_id, zone_id=int(data[5:]), at=at
-        )
+    zone_id = access.parse_id(data[5:]) if data.startswith("zone=") else None
+    if zone_id:
+        zone = follower_zone_choose(station=station, line_user_id=user_id, zone_id=zone_id, at=at)
         if zone:
             return [TextMessage(text=_("You will get the news of %(zone)s.") % {"zone": zone.name})]
     return []

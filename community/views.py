@@ -90,8 +90,9 @@ def broadcast_compose(request, pk: int | None = None):
 def _prefill(request) -> dict:
     initial = {"audience": Broadcast.Audience.EVERYONE}
     incident_id = request.GET.get("incident", "")
-    if incident_id.isdigit():
-        text = selectors.incident_notice_text(int(incident_id), request.user)
+    if incident_id:
+        report_id = access.parse_id(incident_id)
+        text = selectors.incident_notice_text(report_id, request.user) if report_id else None
         if text is None:
             raise Http404(_("Not found."))
         initial |= {"text": privacy.scrub(text), "public": True}
@@ -215,12 +216,14 @@ def meeting_detail(request, pk: int):
     if request.method == "POST":
         try:
             if "decision_done" in request.POST or "decision_reopen" in request.POST:
-                decision_id = request.POST.get("decision_done") or request.POST["decision_reopen"]
-                if not decision_id.isdigit():
+                decision_id = access.parse_id(
+                    request.POST.get("decision_done") or request.POST["decision_reopen"]
+                )
+                if decision_id is None:
                     raise Http404(_("Not found."))
                 network_services.decision_done(
                     actor=request.user,
-                    decision_id=int(decision_id),
+                    decision_id=decision_id,
                     done="decision_done" in request.POST,
                 )
                 return redirect("community:meeting-detail", pk=pk)

@@ -8,6 +8,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from community import services
+from smartzone import access
 from smartzone.models import Station
 
 log = logging.getLogger(__name__)
@@ -15,8 +16,8 @@ log = logging.getLogger(__name__)
 
 def _station(key: str) -> Station:
     station = Station.objects.filter(code=key).first()
-    if station is None and key.isdigit():
-        station = Station.objects.filter(pk=int(key)).first()
+    if station is None and access.parse_id(key):
+        station = Station.objects.filter(pk=access.parse_id(key)).first()
     if station is None:
         raise Http404
     return station

@@ -91,15 +91,23 @@ def get_for_user(queryset: QuerySet, user, *, station_field: str = "station", lo
         raise Http404(_("Not found.")) from None
 
 
+def parse_id(value) -> int | None:
+    """Return VALUE from outside (a query, form or postback parameter) as a database id, or None
+    if it is not one: ASCII digits only (str.isdigit() also takes "²"), within a bigint."""
+    text = "" if value is None else str(value).strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 19:
+        return None
+    number = int(text)
+    return number if 0 < number < 2**63 else None
+
+
 def dashboard_station(user, requested: str | int | None = None) -> Station | None:
     """Return the station whose dashboard USER sees: their own, or for an admin the one asked
     for (or the first). None if USER may not see a dashboard or asked for another station."""
     stations = stations_for(user)
     if requested not in (None, ""):
-        try:
-            return stations.filter(pk=int(requested)).first()
-        except (TypeError, ValueError):
-            return None
+        station_id = parse_id(requested)
+        return stations.filter(pk=station_id).first() if station_id else None
     return stations.order_by("pk").first()
 
 

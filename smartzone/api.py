@@ -50,9 +50,10 @@ class StationScopedMixin:
         rows = access.scope(self.queryset.all(), self.request.user)
         station = self.request.query_params.get("station")
         if station:
-            if not station.isdigit():
+            station_id = access.parse_id(station)
+            if station_id is None:
                 raise ValidationError({"station": [_("Give a station id (a whole number).")]})
-            rows = rows.filter(station_id=int(station))
+            rows = rows.filter(station_id=station_id)
         return rows
 
 

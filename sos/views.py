@@ -30,7 +30,8 @@ def sos_detail(request, pk: int):
             if step == "acknowledge":
                 services.sos_acknowledge(actor=request.user, sos_id=sos.pk)
             elif step == "dispatch":
-                ids = [int(i) for i in request.POST.getlist("officers") if i.isdigit()]
+                ids = [access.parse_id(i) for i in request.POST.getlist("officers")]
+                ids = [i for i in ids if i]
                 services.sos_dispatch(actor=request.user, sos_id=sos.pk, officer_ids=ids)
             elif step == "on_scene":
                 services.sos_on_scene(actor=request.user, sos_id=sos.pk)
