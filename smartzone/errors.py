@@ -32,15 +32,21 @@ def save_file_or_refuse(field_file, name: str, content, *, field_name: str) -> N
     ValidationError({FIELD_NAME: ...}). Call inside the service's transaction, so the row goes too.
     """
     storage, field = field_file.storage, field_file.field
-    target = field.generate_filename(field_file.instance, name)
-    ours = not storage.exists(target)  # else the storage picks another name; never delete this
+    # Pick the free name first (as FieldFile.save would), so that on failure the partial file
+    # is known and is never another upload's file of the same name.
+    target = storage.get_available_name(
+        field.generate_filename(field_file.instance, name), max_length=field.max_length
+    )
     try:
-        field_file.save(name, content, save=False)
+        stored = storage.save(target, content, max_length=field.max_length)
     except OSError as exc:
         log.error("could not store upload %s: %s", target, exc)
-        if ours:
-            _remove_partial(storage, target)
+        _remove_partial(storage, target)
         raise ValidationError({field_name: storage_unavailable_message()}, code="storage") from None
+    # What FieldFile.save does after the storage wrote the file.
+    field_file.name = stored
+    setattr(field_file.instance, field.attname, stored)
+    field_file._committed = True
 
 
 def _remove_partial(storage, name: str) -> None:
