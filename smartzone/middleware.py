@@ -50,13 +50,25 @@ class SessionLifetimeMiddleware:
         return self.get_response(request)
 
 
+try:  # Redis serves the cache (rate limits) when REDIS_URL is set
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+except ImportError:  # pragma: no cover - redis is a requirement
+    RedisConnectionError = RedisTimeoutError = OperationalError
+
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+RETRYABLE_ERRORS = (*DATABASE_ERRORS, RedisConnectionError, RedisTimeoutError)
+
+
 class DatabaseUnavailableMiddleware:
-    """Answer 503 with Retry-After when the database fails under a request, not a 500.
+    """Answer 503 with Retry-After when the database (or Redis) fails under a request, not 500.
 
     A dropped connection (PostgreSQL restarted, failover, a cut network) raises OperationalError
     or InterfaceError. The broken connection is closed here, so the next request opens a new
     one. /api/ paths and JSON clients get {"detail": ...}; people get a short page. What the
     request wrote rolled back with its transaction; clients retry with the same idempotency key.
+    Redis unreachable while a request needs the cache (the report rate limit) is answered the
+    same way. Place before the session and authentication middleware.
     """
 
     def __init__(self, get_response):
@@ -71,10 +83,17 @@ class DatabaseUnavailableMiddleware:
         return response
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, OperationalError | InterfaceError):
+        if not isinstance(exception, RETRYABLE_ERRORS):
             return None
-        log.warning("database unavailable: %s %s: %s", request.method, request.path, exception)
-        _close_broken_connections()
+        log.warning(
+            "%s unavailable: %s %s: %s",
+            "database" if isinstance(exception, DATABASE_ERRORS) else "redis",
+            request.method,
+            request.path,
+            exception,
+        )
+        if isinstance(exception, DATABASE_ERRORS):
+            _close_broken_connections()
         return database_unavailable_response(request)
 
 
@@ -83,9 +102,9 @@ DATABASE_ERROR = "_smartzone_database_error"
 
 @receiver(got_request_exception, dispatch_uid="smartzone.note_database_error")
 def _note_database_error(sender, request=None, **kwargs):
-    """Remember on the request that its 500 came from the database (sent inside the except)."""
+    """Remember on the request that its 500 came from an outage (sent inside the except)."""
     error = sys.exc_info()[1]
-    if request is not None and isinstance(error, OperationalError | InterfaceError):
+    if request is not None and isinstance(error, RETRYABLE_ERRORS):
         setattr(request, DATABASE_ERROR, error)
 
 

@@ -86,9 +86,9 @@ class App:
     url: str
     data_dir: object
 
-    def request(self, method, path, *, data=None, files=False, headers=None) -> Answer:
+    def request(self, method, path, *, data=None, files=False, raw=None, headers=None) -> Answer:
         headers = dict(headers or {})
-        body = None
+        body = raw
         if data is not None and files:
             body = encode_multipart(BOUNDARY, data)
             headers["Content-Type"] = MULTIPART_CONTENT

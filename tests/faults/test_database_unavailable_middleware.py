@@ -4,7 +4,9 @@ import pytest
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import InterfaceError, OperationalError
 from django.test import Client
+from redis.exceptions import ConnectionError as RedisConnectionError
 
+from incidents.models import Report
 from smartzone import views
 from tests.incidents.conftest import IN_ZONE
 
@@ -73,3 +75,17 @@ def test_other_errors_are_left_alone(monkeypatch, officer):
 
     monkeypatch.setattr(SessionStore, "load", broken)
     assert client.get("/dashboard/").status_code == 500
+
+
+def test_redis_gone_while_a_report_checks_its_rate_limit_is_a_503_not_a_500(
+    client, monkeypatch, zone, categories
+):
+    def refused(request):
+        raise RedisConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr("incidents.views.submit_limited", refused)
+    body = {"kind": "report", "category": "theft", "description": "d"}
+    response = client.post("/api/v1/reports/", body | {"lat": IN_ZONE[0], "lng": IN_ZONE[1]})
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert not Report.objects.exists()
