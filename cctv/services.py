@@ -28,6 +28,7 @@ from cctv.models import (
 from cctv.pipeline.embed import FaceEmbedder, OneFaceError, decode_image
 from smartzone import access
 from smartzone.audit import audit_append
+from smartzone.errors import save_file_or_refuse
 from smartzone.outbox import event_record
 
 log = logging.getLogger(__name__)
@@ -307,7 +308,7 @@ def enrollment_photo_add(
         ) from None
     photo = EnrollmentPhoto(entry=entry, embedding=vector.astype(np.float32).tobytes())
     photo.added_by = actor if getattr(actor, "is_authenticated", False) else None
-    photo.image.save(filename, ContentFile(data), save=False)
+    save_file_or_refuse(photo.image, filename, ContentFile(data), field_name="image")
     try:
         photo.full_clean(exclude=["image"])
         photo.save()

@@ -29,6 +29,7 @@ from incidents.models import (
 from incidents.photos import CleanPhoto, clean_photos
 from smartzone import access, geo
 from smartzone.audit import actor_label, audit_append
+from smartzone.errors import save_file_or_refuse
 from smartzone.outbox import event_record
 
 log = logging.getLogger(__name__)
@@ -82,7 +83,13 @@ def _write_photos(report: Report, photos: list[CleanPhoto], written: list) -> No
             size=len(photo.content),
         )
         # A random file name: nothing about the reporter or the original file is kept.
-        row.file.save(f"{uuid.uuid4().hex}.{photo.extension}", ContentFile(photo.content), False)
+        # A full or unwritable disk raises ValidationError({"photos": ...}): the report rolls back.
+        save_file_or_refuse(
+            row.file,
+            f"{uuid.uuid4().hex}.{photo.extension}",
+            ContentFile(photo.content),
+            field_name="photos",
+        )
         written.append(row.file)
         row.full_clean()
         row.save()
