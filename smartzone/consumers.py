@@ -1,5 +1,7 @@
 """The dashboard socket: a station's events, live, with catch-up after a reconnect."""
 
+import asyncio
+import logging
 from collections import deque
 from urllib.parse import parse_qs
 
@@ -8,8 +10,96 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from smartzone import access, outbox, selectors
 
+log = logging.getLogger(__name__)
+
 # Ids this socket has sent, kept to drop an event that two senders pushed (push and relay).
 SENT_MEMORY = 10_000
+# Close code of a socket whose process lost the channel layer: the page reconnects and catches up.
+LAYER_LOST = 4503
+# Group memberships expire (channels_redis: after a day); a hub renews its own this often.
+GROUP_RENEW_S = 3600
+
+
+class StationHub:
+    """The one group member of a station in this process: each event of the station crosses the
+    channel layer once per process and reaches the process's sockets from memory.
+
+    (A group member per socket costs one Redis round trip per event and socket: the 200th socket
+    of a process waited for 199 others.) If the layer fails, the hub closes its sockets, so that
+    each dashboard reconnects and catches up from the last event it saw: nothing is lost.
+    """
+
+    # (channel layer, event loop, station id) -> hub; a test may change the layer or the loop.
+    hubs: dict[tuple, "StationHub"] = {}
+
+    def __init__(self, layer, station_id: int):
+        self.layer, self.station_id = layer, station_id
+        self.sockets: set[DashboardConsumer] = set()
+        self.channel: str | None = None
+        self.task: asyncio.Task | None = None
+        self.renewal: asyncio.Task | None = None
+
+    @classmethod
+    async def join(cls, consumer: "DashboardConsumer", station_id: int) -> "StationHub":
+        key = (id(consumer.channel_layer), id(asyncio.get_running_loop()), station_id)
+        hub = cls.hubs.get(key)
+        if hub is None:
+            hub = cls.hubs[key] = cls(consumer.channel_layer, station_id)
+        hub.sockets.add(consumer)
+        if hub.task is None:
+            try:
+                hub.channel = await hub.layer.new_channel()
+                await hub.layer.group_add(outbox.group_name(station_id), hub.channel)
+            except BaseException:
+                hub.sockets.discard(consumer)
+                cls.hubs.pop(key, None)
+                raise
+            hub.task = asyncio.get_running_loop().create_task(hub._run(key))
+            hub.renewal = asyncio.get_running_loop().create_task(hub._renew())
+        return hub
+
+    async def leave(self, consumer: "DashboardConsumer") -> None:
+        self.sockets.discard(consumer)
+        if self.sockets or self.task is None:
+            return
+        self.task.cancel()
+        self.renewal.cancel()
+        for key, hub in list(self.hubs.items()):
+            if hub is self:
+                del self.hubs[key]
+        try:
+            await self.layer.group_discard(outbox.group_name(self.station_id), self.channel)
+        except Exception as exc:  # Redis is down: the membership expires on its own.
+            log.info("dashboard hub of station %s left its group: %s", self.station_id, exc)
+
+    async def _renew(self) -> None:
+        while True:
+            await asyncio.sleep(GROUP_RENEW_S)
+            try:
+                await self.layer.group_add(outbox.group_name(self.station_id), self.channel)
+            except Exception as exc:  # the receive loop notices a lost layer and closes sockets
+                log.info("dashboard hub of station %s could not renew: %s", self.station_id, exc)
+
+    async def _run(self, key) -> None:
+        try:
+            while True:
+                message = await self.layer.receive(self.channel)
+                if message.get("type") == "event.message":
+                    for consumer in list(self.sockets):
+                        try:
+                            await consumer.deliver(message["event"])
+                        except Exception as exc:  # that socket is closing; the others go on
+                            log.info("dashboard socket dropped an event: %s", exc)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("dashboard hub of station %s lost its layer: %s", self.station_id, exc)
+            if self.hubs.get(key) is self:
+                del self.hubs[key]
+            self.renewal.cancel()
+            for consumer in list(self.sockets):
+                await consumer.close(code=LAYER_LOST)
+            self.sockets.clear()
 
 
 class DashboardConsumer(AsyncJsonWebsocketConsumer):
@@ -17,10 +107,11 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
 
     Messages sent: {"type": "event", "event": {...}} per event, and once after the catch-up
     {"type": "ready", "last_id": N}. Officers get their own station; an admin may pass
-    `station=<id>`. Others are closed with code 4403.
+    `station=<id>`. Others are closed with code 4403; a socket whose process lost the channel
+    layer is closed with 4503 (reconnect and catch up).
     """
 
-    group = None
+    hub: StationHub | None = None
 
     async def connect(self):
         query = parse_qs(self.scope.get("query_string", b"").decode())
@@ -30,23 +121,28 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
         if station is None:
             await self.close(code=4403)
             return
-        self.station_id = station.pk
         self.sent_ids: set[int] = set()
         self.sent_order: deque[int] = deque()
-        self.group = outbox.group_name(station.pk)
-        await self.channel_layer.group_add(self.group, self.channel_name)
-        await self.accept()
+        self.live: list[dict] | None = []  # live events held back until the catch-up is sent
+        # Join before accepting: if the layer is down the connection is refused and retried.
+        self.hub = await StationHub.join(self, station.pk)
         outbox.socket_opened()
         try:
-            after = int(query.get("after", [""])[0])
-        except ValueError:
-            after = None
-        if after is None:  # a fresh dashboard starts from now
-            after = await database_sync_to_async(selectors.last_event_id)(station_id=station.pk)
+            await self.accept()
+            await self._catch_up(station.pk, query.get("after", [""])[0])
+        except BaseException:
+            await self.disconnect(None)
+            raise
+
+    async def _catch_up(self, station_id: int, after_text: str) -> None:
+        if after_text == "0":
+            after = 0
+        elif (after := access.parse_id(after_text)) is None:  # a fresh dashboard starts from now
+            after = await database_sync_to_async(selectors.last_event_id)(station_id=station_id)
         last = after
         while True:
             events = await database_sync_to_async(selectors.events_after)(
-                station_id=station.pk, after_id=last
+                station_id=station_id, after_id=last
             )
             for event in events:
                 await self._send_event(event.as_message())
@@ -54,23 +150,22 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
                 break
             last = events[-1].pk
         await self.send_json({"type": "ready", "last_id": max([after, *self.sent_ids])})
+        live, self.live = self.live, None
+        for event in live:  # then what came live meanwhile (the catch-up may have sent it)
+            await self._send_event(event)
 
     async def disconnect(self, code):
-        if self.group:
-            self.group, group = None, self.group
+        if self.hub:
+            self.hub, hub = None, self.hub
             outbox.socket_closed()
-            await self.channel_layer.group_discard(group, self.channel_name)
+            await hub.leave(self)
 
-    async def dispatch(self, message):
-        # A pushed event touches no database, so it skips the base class's per-message
-        # close_old_connections(), which costs a thread hop for every event and socket.
-        if message["type"] == "event.message":
-            await self.event_message(message)
+    async def deliver(self, event: dict) -> None:
+        """Called by the station's hub with each live event."""
+        if self.live is not None:
+            self.live.append(event)
         else:
-            await super().dispatch(message)
-
-    async def event_message(self, message):
-        await self._send_event(message["event"])
+            await self._send_event(event)
 
     async def _send_event(self, event: dict) -> None:
         if event["id"] in self.sent_ids:

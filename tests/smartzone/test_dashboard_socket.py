@@ -2,10 +2,12 @@
 
 import pytest
 from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
+from django.utils import timezone
 
 from smartzone import outbox, services
-from smartzone.consumers import DashboardConsumer
+from smartzone.consumers import DashboardConsumer, StationHub
 from smartzone.models import Event, Landmark
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -134,3 +136,31 @@ async def test_an_admin_may_watch_any_station(station, other_station, admin_user
     socket = await connect(admin_user, station=other_station.pk)
     await receive_until_ready(socket)
     await socket.disconnect()
+
+
+async def test_a_process_joins_a_stations_group_once_however_many_sockets_it_holds(
+    station, zone, officer, settings
+):
+    # The in-memory layer shows its groups; the Redis layer behaves the same way.
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    layer = get_channel_layer()
+    group = outbox.group_name(station.pk)
+    # The fixtures' events were never pushed (no sockets then): keep the relay from sending them.
+    await sync_to_async(Event.objects.update)(published_at=timezone.now())
+    sockets = [await connect(officer) for _ in range(3)]
+    for socket in sockets:
+        await receive_until_ready(socket)
+    assert len(layer.groups[group]) == 1  # one member (the hub), not one per socket
+
+    [landmark_id] = await add_landmarks(station, 1)
+    for socket in sockets:
+        message = await socket.receive_json_from(timeout=5)
+        assert message["event"]["payload"]["id"] == landmark_id
+        assert await socket.receive_nothing(timeout=0.2)
+
+    await sockets[0].disconnect()
+    assert len(layer.groups[group]) == 1  # the others still listen
+    for socket in sockets[1:]:
+        await socket.disconnect()
+    assert group not in layer.groups or not layer.groups[group]
+    assert not StationHub.hubs
