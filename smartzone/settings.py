@@ -206,9 +206,21 @@ CACHES = {
         }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
+    ),
+    # Rate limits: a Redis outage lets requests through rather than refusing a report or SOS.
+    "ratelimit": (
+        {
+            "BACKEND": "smartzone.cache.FailOpenRedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env("CHANNELS_PREFIX", "sz"),
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"}
+    ),
 }
-RATELIMIT_USE_CACHE = "default"
+RATELIMIT_USE_CACHE = "ratelimit"
+RATELIMIT_FAIL_OPEN = True
 # Behind the production proxy the client address is the first of X-Forwarded-For.
 RATELIMIT_IP_META_KEY = "HTTP_X_FORWARDED_FOR" if PRODUCTION else None
 

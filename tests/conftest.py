@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.cache import caches
 from django.db import connection
 from django.utils import translation
 
@@ -276,6 +277,14 @@ class AsgiServer:
     def __init__(self, proc: subprocess.Popen, port: int):
         self.proc, self.port = proc, port
         self.url = f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def fresh_rate_limits():
+    """Start and end the test with no rate-limit counts (they live in their own cache)."""
+    caches["ratelimit"].clear()
+    yield
+    caches["ratelimit"].clear()
 
 
 @pytest.fixture

@@ -117,10 +117,5 @@ def report(make_report):
 
 
 @pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    """Rate-limit counters live in the cache; every test starts with none."""
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()
+def no_rate_limits_left(fresh_rate_limits):
+    """Every incidents test starts with no rate-limit counts."""

@@ -1,16 +1,10 @@
 """Officer and public pages of the sos app."""
 
 import pytest
-from django.core.cache import cache
 
 from sos.models import Kiosk, SosEvent
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    cache.clear()  # the rate-limit counters live in the cache, which may be a shared Redis
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_rate_limits")]
 
 
 def test_the_public_page_stores_a_phone_sos(client, station):
