@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class SmartzoneConfig(AppConfig):
     name = "smartzone"
     verbose_name = _("Smart Safety Zone")
+
+    def ready(self):
+        from smartzone import auth  # noqa: F401 (connects the lockout audit receiver)

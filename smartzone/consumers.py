@@ -8,7 +8,7 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from smartzone import access, outbox, selectors
+from smartzone import access, auth, outbox, selectors
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +107,8 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
 
     Messages sent: {"type": "event", "event": {...}} per event, and once after the catch-up
     {"type": "ready", "last_id": N}. Officers get their own station; an admin may pass
-    `station=<id>`. Others are closed with code 4403; a socket whose process lost the channel
+    `station=<id>`. Others, and supervisors or admins whose session has not passed the second
+    factor, are closed with code 4403; a socket whose process lost the channel
     layer is closed with 4503 (reconnect and catch up).
     """
 
@@ -115,10 +116,14 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self):
         query = parse_qs(self.scope.get("query_string", b"").decode())
+        user = self.scope.get("user")
         station = await database_sync_to_async(access.dashboard_station)(
-            self.scope.get("user"), query.get("station", [None])[0]
+            user, query.get("station", [None])[0]
         )
-        if station is None:
+        verified = await database_sync_to_async(auth.session_verified)(
+            user, self.scope.get("session")
+        )
+        if station is None or not verified:
             await self.close(code=4403)
             return
         self.sent_ids: set[int] = set()

@@ -7,6 +7,7 @@ start without a real secret key. See `.env.example` for every variable.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -72,6 +73,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "leaflet",
     "channels",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     *PROJECT_APPS,
 ]
 
@@ -84,9 +88,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "smartzone.auth.OTPRequiredMiddleware",
     "smartzone.middleware.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into the lockout page
 ]
 
 ROOT_URLCONF = "smartzone.urls"
@@ -144,6 +151,19 @@ AUTH_PASSWORD_VALIDATORS = [
 SESSION_COOKIE_AGE = int(env("SESSION_IDLE_SECONDS", "1800"))
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_MAX_LIFETIME = int(env("SESSION_MAX_SECONDS", str(12 * 3600)))
+# Sign-in security (smartzone/auth.py): 5 failed logins lock the account and, counted
+# separately, the client address for 30 minutes; supervisors and admins need a TOTP code.
+AUTHENTICATION_BACKENDS = [
+    "smartzone.auth.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=30)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+OTP_TOTP_ISSUER = "Smart Safety Zone"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "home"
@@ -313,3 +333,6 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     X_FRAME_OPTIONS = "DENY"
+    # Lockouts count the client address the proxy saw (the first of X-Forwarded-For).
+    AXES_IPWARE_PROXY_COUNT = 1
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")

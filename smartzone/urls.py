@@ -9,7 +9,7 @@ from django.utils.module_loading import module_has_submodule
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from smartzone import api, views
+from smartzone import api, twofactor, views
 
 
 def discover_admin_modules() -> None:
@@ -40,6 +40,14 @@ urlpatterns = [
     path("healthz/", views.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/two-factor/", twofactor.two_factor, name="two-factor"),
+    path("accounts/two-factor/setup/", twofactor.two_factor_setup, name="two-factor-setup"),
+    path("accounts/password/", twofactor.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "accounts/password/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(router.urls)),

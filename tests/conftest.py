@@ -181,6 +181,86 @@ def _client_for(client, user):
     return client
 
 
+# --- two-factor sign-in (smartzone/auth.py) ---------------------------------------------------
+
+
+def totp_device(user):
+    """USER's confirmed TOTP device, created if missing."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+
+
+def verified_session(user):
+    """A saved session of USER that passed the second factor (for a websocket's scope)."""
+    from django.contrib.sessions.backends.db import SessionStore
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    session = SessionStore()
+    session[DEVICE_ID_SESSION_KEY] = totp_device(user).persistent_id
+    session.save()
+    return session
+
+
+def totp_code(key: bytes) -> str:
+    """The current 6-digit code for the binary secret KEY (what the phone app shows)."""
+    from django_otp.oath import totp
+
+    return f"{totp(key):06d}"
+
+
+def pass_two_factor(page, username: str) -> None:
+    """In a browser, after the password step: enrol or enter the code if the person is asked."""
+    import re
+    from base64 import b32decode
+
+    from django.contrib.auth import get_user_model
+
+    from smartzone.auth import needs_otp
+
+    if not needs_otp(get_user_model().objects.get(username=username)):
+        return
+    page.wait_for_url(re.compile(r"/accounts/two-factor/"))
+    if "/setup/" in page.url:
+        key = b32decode(page.get_by_test_id("otp-secret").inner_text().strip())
+    else:
+        key = totp_device(get_user_model().objects.get(username=username)).bin_key
+    page.fill("#id_token", totp_code(key))
+    page.click("form button.primary")
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_two_factor(monkeypatch):
+    """client.force_login(user) signs a supervisor or admin in fully, second factor included.
+
+    force_login already skips the password; tests of the two-factor step itself log in through
+    the form, or call `raw_force_login`.
+    """
+    from django.test.client import ClientMixin
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from smartzone.auth import needs_otp
+
+    original = ClientMixin.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        if needs_otp(user):
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = totp_device(user).persistent_id
+            session.save()
+
+    monkeypatch.setattr(ClientMixin, "force_login", force_login)
+    monkeypatch.setattr(ClientMixin, "raw_force_login", original, raising=False)
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    """An admin's session that has passed the second factor."""
+    return _client_for(client, admin_user)
+
+
 @pytest.fixture
 def officer_client(client, officer):
     return _client_for(client, officer)

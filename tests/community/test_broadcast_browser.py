@@ -11,7 +11,7 @@ import pytest
 from community import tasks
 from community.models import Broadcast, DeliveryBatch
 from tests.community.test_broadcast_delivery import add_followers
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, pass_two_factor
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -22,6 +22,7 @@ def log_in(page, server, username, next_url="/community/broadcasts/"):
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("form button.primary")
+    pass_two_factor(page, username)
     page.wait_for_url(f"{server.url}{next_url}")
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from patrol import services
 from patrol.models import CheckIn, PatrolShift
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, pass_two_factor
 from tests.patrol.conftest import MARKET, checkin_path, offset
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -25,6 +25,7 @@ def log_in(page, username):
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("form button.primary")
+    pass_two_factor(page, username)
 
 
 def test_scan_log_in_check_in_and_the_desk_sees_it_live(

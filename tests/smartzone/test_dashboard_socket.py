@@ -9,6 +9,7 @@ from django.utils import timezone
 from smartzone import outbox, services
 from smartzone.consumers import DashboardConsumer, StationHub
 from smartzone.models import Event, Landmark
+from tests.conftest import verified_session
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -19,6 +20,7 @@ async def connect(user, after=None, station=None) -> WebsocketCommunicator:
     )
     communicator = WebsocketCommunicator(DashboardConsumer.as_asgi(), f"/ws/dashboard/?{query}")
     communicator.scope["user"] = user
+    communicator.scope["session"] = await sync_to_async(verified_session)(user)
     connected, _ = await communicator.connect()
     assert connected
     return communicator

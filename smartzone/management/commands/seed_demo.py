@@ -27,3 +27,7 @@ class Command(BaseCommand):
         self.stdout.write("Demo logins (change them on a real installation):")
         for username, password, role in ACCOUNTS:
             self.stdout.write(f"  {role:<10} user {username:<11} password {password}")
+        self.stdout.write(
+            "Supervisors and admins sign in with a second factor: at their first login they scan "
+            "a QR code with an authenticator app and enter its 6-digit code."
+        )
