@@ -22,6 +22,7 @@ the LINE webhook: a GET opens no page).
 """
 
 import re
+from importlib import import_module
 from urllib.parse import urlsplit
 
 import pytest
@@ -159,11 +160,18 @@ def open_page(page, server, path, who, visit: Visit) -> list[str]:
 def demo(transactional_db, django_user_model):
     """The demo of every app, plus what it has no example of: a draft broadcast, a check-in."""
     from community import services as community_services
+    from incidents.models import Category
     from patrol import services as patrol_services
     from patrol.models import PatrolPoint
     from patrol.tokens import make_token
     from smartzone.models import Station
 
+    # The default categories first: a transactional test's flush removes the migration's rows.
+    defaults = import_module("incidents.migrations.0002_default_categories").DEFAULT_CATEGORIES
+    for order, (code, name, name_en) in enumerate(defaults, start=1):
+        Category.objects.get_or_create(
+            code=code, defaults={"name": name, "name_en": name_en, "order": order * 10}
+        )
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     station = Station.objects.get(code="mukdahan-city")
     community_services.broadcast_create(
