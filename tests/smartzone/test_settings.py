@@ -64,3 +64,53 @@ def test_every_beat_entry_names_a_registered_task():
         "community.tasks.broadcasts_send_due",
     }
     assert periodic <= scheduled
+
+
+PRODUCTION_PROBE = """
+import json
+from django.conf import settings
+from django.test import Client
+# A page that needs neither the database nor collected static files: the 404 page.
+response = Client().get("/no-such-page/", secure=True, HTTP_HOST="safetyzone.example.org")
+print(json.dumps({
+    "status": response.status_code,
+    "hsts": response.get("Strict-Transport-Security"),
+    "csp": response.get("Content-Security-Policy"),
+    "frame": response.get("X-Frame-Options"),
+    "nosniff": response.get("X-Content-Type-Options"),
+    "referrer": response.get("Referrer-Policy"),
+    "session_secure": settings.SESSION_COOKIE_SECURE,
+    "csrf_secure": settings.CSRF_COOKIE_SECURE,
+    "plain_http": Client().get("/no-such-page/", HTTP_HOST="safetyzone.example.org").status_code,
+}))
+"""
+
+
+def test_production_sends_hsts_and_the_csp_and_keeps_cookies_secure(tmp_path):
+    import json
+
+    key_file = tmp_path / "secret"
+    key_file.write_text(secrets.token_urlsafe(64))
+    result = run_manage(
+        "shell",
+        "-c",
+        PRODUCTION_PROBE,
+        SMARTZONE_ENV="production",
+        SECRET_KEY_FILE=str(key_file),
+        ALLOWED_HOSTS="safetyzone.example.org",
+        STATIC_ROOT=str(tmp_path / "static"),
+        MAP_TILES_URL="https://tiles.example.org/{z}/{x}/{y}.png",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert seen["status"] == 404
+    assert seen["hsts"] == "max-age=31536000; includeSubDomains; preload"
+    assert "frame-ancestors 'none'" in seen["csp"]
+    assert "img-src 'self' data: https://tiles.example.org" in seen["csp"]
+    assert "unsafe-inline" not in seen["csp"]
+    assert seen["frame"] == "DENY"
+    assert seen["nosniff"] == "nosniff"
+    assert seen["referrer"] == "same-origin"
+    assert seen["session_secure"] is True
+    assert seen["csrf_secure"] is True
+    assert seen["plain_http"] == 301  # SECURE_SSL_REDIRECT
