@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -14,16 +14,14 @@ from cctv.forms import EntryForm, JobForm, PhotoForm, ReviewForm
 from cctv.models import AnalysisJob, Camera, EnrollmentPhoto, FaceMatch, WatchlistEntry
 from smartzone import access
 from smartzone.access import officer_required, supervisor_required
+from smartzone.media import private_file_response
 
 
-def _private(fieldfile, content_type="image/jpeg"):
-    if not fieldfile or not fieldfile.storage.exists(fieldfile.name):
-        raise Http404(_("Not found."))
-    response = FileResponse(fieldfile.open("rb"), content_type=content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Disposition"] = "inline"
-    return response
+def _private(fieldfile, filename: str, content_type="image/jpeg"):
+    """Face images: never cached anywhere (no-store)."""
+    return private_file_response(
+        fieldfile, filename=filename, content_type=content_type, no_store=True
+    )
 
 
 def _form_errors(form, exc: ValidationError) -> None:
@@ -133,7 +131,7 @@ def photo_image(request, pk):
         station_field="entry__station",
         pk=pk,
     )
-    return _private(photo.image)
+    return _private(photo.image, f"watchlist-photo-{photo.pk}.jpg")
 
 
 @officer_required
@@ -209,4 +207,4 @@ def match_review(request, pk):
 @officer_required
 def match_crop(request, pk):
     match = access.get_for_user(FaceMatch.objects.all(), request.user, pk=pk)
-    return _private(match.crop)
+    return _private(match.crop, f"match-{match.pk}-crop.jpg")

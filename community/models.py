@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from community import crypto
+from smartzone.media import PrivateStorage
 from smartzone.models import LATITUDE, LONGITUDE, Landmark, SafetyZone, Station
 
 
@@ -337,13 +338,20 @@ class Meeting(models.Model):
         return f"{self.date:%Y-%m-%d} {self.title}"
 
 
+def attachment_storage():
+    """DATA_DIR/private/community: outside MEDIA_ROOT, served only by attachment_download."""
+    return PrivateStorage("community")
+
+
 class MeetingAttachment(models.Model):
     """A file of a meeting: stored outside the public media URL, served to officers only."""
 
     meeting = models.ForeignKey(
         Meeting, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("meeting")
     )
-    file = models.FileField(_("file"), upload_to="private/community/meetings/%Y/%m/")
+    file = models.FileField(
+        _("file"), storage=attachment_storage, upload_to="meetings/%Y/%m/", max_length=300
+    )
     name = models.CharField(_("name"), max_length=200)
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 

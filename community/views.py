@@ -1,9 +1,11 @@
 """Pages of the community app: broadcasts, the partner network, meetings, public notices."""
 
+import mimetypes
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,6 +15,7 @@ from community import network_services, privacy, selectors, services
 from community.forms import AttachmentForm, BroadcastForm, DecisionForm, ScheduleForm
 from community.models import Broadcast, Meeting, MeetingAttachment, Partner
 from smartzone import access
+from smartzone.media import private_file_response
 
 
 def _errors(request, exc: ValidationError) -> None:
@@ -267,7 +270,10 @@ def attachment_download(request, pk: int):
         station_field="meeting__station",
         pk=pk,
     )
-    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name)
+    content_type = mimetypes.guess_type(attachment.name)[0] or "application/octet-stream"
+    return private_file_response(
+        attachment.file, filename=attachment.name, content_type=content_type, as_attachment=True
+    )
 
 
 # --- the public notices page -----------------------------------------------------------------

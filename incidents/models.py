@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from smartzone.media import PrivateStorage
 from smartzone.models import LATITUDE, LONGITUDE, SafetyZone, Station
 
 # 31 letters and digits that cannot be mistaken for each other when read aloud or written by
@@ -31,7 +32,7 @@ def format_tracking_code(code: str) -> str:
 
 def photo_storage() -> FileSystemStorage:
     """Where report photos live: a private folder under DATA_DIR, never served as static media."""
-    return FileSystemStorage(location=settings.DATA_DIR / "private" / "report-photos")
+    return PrivateStorage("report-photos")
 
 
 class Category(models.Model):

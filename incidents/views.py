@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
@@ -31,6 +31,7 @@ from incidents.forms import (
 from incidents.models import TRANSITIONS, Report, ReportPhoto
 from incidents.photos import MAX_PHOTOS
 from smartzone import access
+from smartzone.media import private_file_response
 from smartzone.models import SafetyZone
 
 SUBMIT_GROUP = "incidents:submit"
@@ -521,16 +522,10 @@ def report_photo(request, pk: int, photo_pk: int):
     """One photo of a report the officer may see; never from a public URL."""
     report = access.get_for_user(Report.objects, request.user, pk=pk)
     photo = get_object_or_404(ReportPhoto, report=report, pk=photo_pk)
-    try:
-        handle = photo.file.open("rb")
-    except FileNotFoundError:
-        raise Http404(_("The photo file is missing.")) from None
     extension = photo.file.name.rsplit(".", 1)[-1]
-    response = FileResponse(handle, content_type=photo.content_type)
-    response["Content-Disposition"] = (
-        f'inline; filename="report-{report.tracking_code}-{photo.pk}.{extension}"'
+    return private_file_response(
+        photo.file,
+        filename=f"report-{report.tracking_code}-{photo.pk}.{extension}",
+        content_type=photo.content_type,
+        no_store=True,
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
-    return response

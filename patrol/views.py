@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +19,7 @@ from patrol.forms import CheckInForm, CoverageForm, PointForm, PositionForm, Shi
 from patrol.models import CheckIn, PatrolPoint, PatrolShift
 from patrol.tokens import CheckInRefused, make_token, point_for_token
 from smartzone import access
+from smartzone.media import private_file_response
 
 # How often the check-in page sends the officer's position while on shift.
 POSITION_SHARE_SECONDS = 30
@@ -223,11 +224,9 @@ def checkin_done(request, pk: int):
 def checkin_photo(request, pk: int):
     """Serve a check-in's photo to the officers of its station only."""
     row = access.get_for_user(CheckIn.objects.all(), request.user, pk=pk)
-    if not row.photo:
-        raise Http404(_("Not found."))
-    response = FileResponse(row.photo.open("rb"), content_type="image/jpeg")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_file_response(
+        row.photo, filename=f"checkin-{row.pk}.jpg", content_type="image/jpeg", no_store=True
+    )
 
 
 @access.officer_required

@@ -4,9 +4,11 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from smartzone.media import PrivateStorage
 from smartzone.models import LATITUDE, LONGITUDE, Station
 
 
@@ -67,6 +69,17 @@ class KioskNonce(models.Model):
         return f"{self.kiosk_id}:{self.signature[:12]}"
 
 
+class SnapshotStorage(PrivateStorage):
+    """Kiosk snapshots under DATA_DIR/private/sos; their "URL" is the access-checked view."""
+
+    def url(self, name):
+        return reverse("sos:snapshot", args=[name])
+
+
+def snapshot_storage() -> SnapshotStorage:
+    return SnapshotStorage()
+
+
 class SosEvent(models.Model):
     class Source(models.TextChoices):
         KIOSK = "kiosk", _("kiosk")
@@ -102,7 +115,9 @@ class SosEvent(models.Model):
     lng = models.FloatField(_("longitude"), validators=LONGITUDE)
     message = models.TextField(_("message"), blank=True, max_length=1000)
     callback_phone = models.CharField(_("callback phone"), max_length=30, blank=True)
-    snapshot = models.ImageField(_("snapshot"), upload_to="sos/%Y/%m/", blank=True)
+    snapshot = models.ImageField(
+        _("snapshot"), storage=snapshot_storage, upload_to="sos/%Y/%m/", blank=True
+    )
     state = models.CharField(
         _("state"), max_length=20, choices=State.choices, default=State.RECEIVED
     )

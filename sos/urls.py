@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/v1/sos/heartbeats/", api.HeartbeatView.as_view(), name="api-heartbeats"),
     path("sos/", views.sos_list, name="list"),
     path("sos/<int:pk>/", views.sos_detail, name="detail"),
+    path("sos/snapshots/<path:name>", views.sos_snapshot, name="snapshot"),
     path("sos/kiosks/", views.kiosk_list, name="kiosks"),
     path("sos/help/", views.public_sos, name="public"),
 ]

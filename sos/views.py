@@ -5,10 +5,11 @@ from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.decorators import ratelimit
 
 from smartzone import access, registry
+from smartzone.media import private_file_response
 from smartzone.models import OfficerProfile
 from sos import selectors, services
 from sos.forms import KioskForm, PublicSosForm
@@ -18,6 +19,16 @@ from sos.models import SosEvent
 @access.officer_required
 def sos_list(request):
     return render(request, "sos/list.html", {"events": selectors.sos_list_for(request.user)[:200]})
+
+
+@access.officer_required
+@require_GET
+def sos_snapshot(request, name: str):
+    """A kiosk's snapshot, for the officers of the kiosk's station only."""
+    sos = access.get_for_user(SosEvent.objects.exclude(snapshot=""), request.user, snapshot=name)
+    return private_file_response(
+        sos.snapshot, filename=f"sos-{sos.pk}.jpg", content_type="image/jpeg", no_store=True
+    )
 
 
 @access.officer_required

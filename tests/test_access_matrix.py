@@ -1,0 +1,591 @@
+"""The access matrix: every route of the site x every role, against one table.
+
+The routes come from the resolver (smartzone.urls walked recursively: the pages, the apps'
+included urls and the API router), so a new endpoint fails this test until it has a row in
+MATRIX; a row whose route is gone fails too. Every URL is built with real objects of STATION
+(the officer's own station), so "other" (an officer of another station) asks for another
+station's ids and must get 404/403, never 200. Each route is requested with GET and with a POST
+of an empty body; no answer may be a 500.
+
+Admin routes (admin:*) are checked by one rule instead of rows: only the admin gets in.
+"""
+
+import re
+from datetime import timedelta
+from importlib import import_module
+
+import numpy as np
+import pytest
+from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, resolve
+from django.utils import timezone
+
+from cctv import analysis
+from cctv import services as cctv_services
+from cctv.models import AnalysisJob, Camera, CameraSite
+from community import network_services
+from community import services as community_services
+from community.models import Decision, Meeting, Partner
+from incidents import services as incident_services
+from incidents.models import Category
+from patrol import services as patrol_services
+from patrol.models import PatrolPoint
+from patrol.tokens import make_token
+from sos import services as sos_services
+from sos.signing import signed_headers
+from tests.cctv import faces
+from tests.cctv.conftest import make_entry
+from tests.incidents.conftest import IN_ZONE, jpeg_bytes, upload
+from tests.patrol.conftest import MARKET, make_point
+
+ROLES = ("anon", "citizen", "officer", "other", "super", "osuper", "admin", "device")
+
+# GET and POST (empty body) status codes, one column per role, in the order of ROLES:
+#   anon     nobody logged in         citizen  a login without any police role
+#   officer  officer of STATION       other    officer of another station (asks STATION's ids)
+#   super    supervisor of STATION    osuper   supervisor of another station
+#   admin    superuser                device   STATION's SOS kiosk, signing its request
+#                                              (sos/signing.py)
+# Key: "name" for pages, "app:name" for the apps' pages, "api:name" for the router's routes.
+# 302 = to the login page, 403 = a login without the role, 404 = another station's object,
+# 405 = method not allowed, 400 = the empty body refused with a clear error.
+#                  GET: anon cit off oth sup osu adm dev   POST: anon cit off oth sup osu adm dev
+MATRIX = {
+    "home": ("200 200 200 200 200 200 200 200", "405 405 405 405 405 405 405 405"),
+    "dashboard": ("302 403 200 200 200 200 200 302", "302 403 200 200 200 200 200 302"),
+    "zone-detail": ("302 403 200 404 200 404 200 302", "302 403 200 404 200 404 200 302"),
+    "timeline": ("302 403 200 200 200 200 200 302", "302 403 200 200 200 200 200 302"),
+    "healthz": ("200 200 200 200 200 200 200 200", "405 405 405 405 405 405 405 405"),
+    "login": ("200 200 200 200 200 200 200 200", "200 200 200 200 200 200 200 200"),
+    "logout": ("405 405 405 405 405 405 405 405", "302 302 302 302 302 302 302 302"),
+    "set_language": ("302 302 302 302 302 302 302 302", "302 302 302 302 302 302 302 302"),
+    "api:station-list": ("403 403 200 200 200 200 200 403", "403 403 405 405 405 405 405 403"),
+    "api:station-detail": ("403 403 200 404 200 404 200 403", "403 403 405 405 405 405 405 403"),
+    "api:zone-list": ("403 403 200 200 200 200 200 403", "403 403 405 405 405 405 405 403"),
+    "api:zone-geojson": ("403 403 200 200 200 200 200 403", "403 403 405 405 405 405 405 403"),
+    "api:zone-detail": ("403 403 200 404 200 404 200 403", "403 403 405 405 405 405 405 403"),
+    "api:landmark-list": ("403 403 200 200 200 200 200 403", "403 403 403 403 400 400 400 403"),
+    "api:landmark-geojson": ("403 403 200 200 200 200 200 403", "403 403 405 405 405 405 405 403"),
+    "api:landmark-detail": ("403 403 200 404 200 404 200 403", "403 403 405 405 405 405 405 403"),
+    "api:event-list": ("403 403 200 200 200 200 200 403", "403 403 405 405 405 405 405 403"),
+    "api:report-list": ("403 403 200 200 200 200 200 403", "400 400 400 400 400 400 400 400"),
+    "api:report-geojson": ("403 403 200 200 200 200 200 403", "403 403 405 405 405 405 405 403"),
+    "api:report-status": ("200 200 200 200 200 200 200 200", "403 403 405 405 405 405 405 403"),
+    "api:report-detail": ("403 403 200 404 200 404 200 403", "403 403 405 405 405 405 405 403"),
+    "api:report-transition": ("403 403 405 405 405 405 405 403", "403 403 400 400 400 400 400 403"),
+    "api:report-updates": ("403 403 405 405 405 405 405 403", "403 403 400 400 400 400 400 403"),
+    "api:sos-open-list": ("403 403 200 200 200 200 200 403", "403 403 405 405 405 405 405 403"),
+    "api:sos-kiosk-list": ("403 403 200 200 200 200 200 403", "403 403 405 405 405 405 405 403"),
+    "api:cctv-camera-list": ("403 403 200 200 200 200 200 403", "403 403 405 405 405 405 405 403"),
+    "api:cctv-camera-detail": (
+        "403 403 200 404 200 404 200 403",
+        "403 403 405 405 405 405 405 403",
+    ),
+    "api:cctv-job-list": ("403 403 200 200 200 200 200 403", "403 403 405 405 405 405 405 403"),
+    "api:cctv-job-detail": ("403 403 200 404 200 404 200 403", "403 403 405 405 405 405 405 403"),
+    "api:cctv-match-list": ("403 403 200 200 200 200 200 403", "403 403 405 405 405 405 405 403"),
+    "api:cctv-match-detail": ("403 403 200 404 200 404 200 403", "403 403 405 405 405 405 405 403"),
+    "api:cctv-entry-list": ("403 403 200 200 200 200 200 403", "403 403 405 405 405 405 405 403"),
+    "api:cctv-entry-detail": ("403 403 200 404 200 404 200 403", "403 403 405 405 405 405 405 403"),
+    "api:patrol-point-list": ("403 403 200 200 200 200 200 403", "403 403 405 405 405 405 405 403"),
+    "api:patrol-point-geojson": (
+        "403 403 200 200 200 200 200 403",
+        "403 403 405 405 405 405 405 403",
+    ),
+    "api:patrol-point-detail": (
+        "403 403 200 404 200 404 200 403",
+        "403 403 405 405 405 405 405 403",
+    ),
+    "api:patrol-checkin-list": (
+        "403 403 200 200 200 200 200 403",
+        "403 403 400 400 400 400 400 403",
+    ),
+    "api:patrol-checkin-detail": (
+        "403 403 200 404 200 404 200 403",
+        "403 403 405 405 405 405 405 403",
+    ),
+    "api:patrol-position-list": (
+        "403 403 200 200 200 200 200 403",
+        "403 403 405 405 405 405 405 403",
+    ),
+    "api:community-broadcast-list": (
+        "403 403 200 200 200 200 200 403",
+        "403 403 405 405 405 405 405 403",
+    ),
+    "api:community-broadcast-detail": (
+        "403 403 200 404 200 404 200 403",
+        "403 403 405 405 405 405 405 403",
+    ),
+    "api:community-partner-list": (
+        "403 403 200 200 200 200 200 403",
+        "403 403 405 405 405 405 405 403",
+    ),
+    "api:community-partner-detail": (
+        "403 403 200 404 200 404 200 403",
+        "403 403 405 405 405 405 405 403",
+    ),
+    "api:community-decision-list": (
+        "403 403 200 200 200 200 200 403",
+        "403 403 405 405 405 405 405 403",
+    ),
+    "api:community-decision-detail": (
+        "403 403 200 404 200 404 200 403",
+        "403 403 405 405 405 405 405 403",
+    ),
+    "api:api-root": ("403 403 200 200 200 200 200 403", "403 403 405 405 405 405 405 403"),
+    "incidents:submit": ("200 200 200 200 200 200 200 200", "400 400 400 400 400 400 400 400"),
+    "incidents:track": ("200 200 200 200 200 200 200 200", "405 405 405 405 405 405 405 405"),
+    "incidents:status": ("200 200 200 200 200 200 200 200", "405 405 405 405 405 405 405 405"),
+    "incidents:manifest": ("200 200 200 200 200 200 200 200", "405 405 405 405 405 405 405 405"),
+    "incidents:service-worker": (
+        "200 200 200 200 200 200 200 200",
+        "405 405 405 405 405 405 405 405",
+    ),
+    "incidents:list": ("302 403 200 200 200 200 200 302", "302 403 405 405 405 405 405 302"),
+    "incidents:export": ("302 403 200 200 200 200 200 302", "302 403 405 405 405 405 405 302"),
+    "incidents:detail": ("302 403 200 404 200 404 200 302", "302 403 405 405 405 405 405 302"),
+    "incidents:transition": ("302 403 405 405 405 405 405 302", "302 403 302 404 302 404 302 302"),
+    "incidents:update": ("302 403 405 405 405 405 405 302", "302 403 302 404 302 404 302 302"),
+    "incidents:merge": ("302 403 405 405 405 405 405 302", "302 403 302 404 302 404 302 302"),
+    "incidents:photo": ("302 403 200 404 200 404 200 302", "302 403 405 405 405 405 405 302"),
+    "sos:api-events": ("401 401 401 401 401 401 401 405", "401 401 401 401 401 401 401 400"),
+    "sos:api-heartbeats": ("401 401 401 401 401 401 401 405", "401 401 401 401 401 401 401 200"),
+    "sos:list": ("302 403 200 200 200 200 200 302", "302 403 200 200 200 200 200 302"),
+    "sos:detail": ("302 403 200 404 200 404 200 302", "302 403 302 404 302 404 302 302"),
+    "sos:snapshot": ("302 403 200 404 200 404 200 302", "302 403 405 405 405 405 405 302"),
+    "sos:kiosks": ("302 403 403 403 200 200 200 302", "302 403 403 403 200 200 200 302"),
+    "sos:public": ("200 200 200 200 200 200 200 200", "400 400 400 400 400 400 400 400"),
+    "cctv:cameras": ("302 403 200 200 200 200 200 302", "302 403 200 200 200 200 200 302"),
+    # 502: the camera (no snapshot URL here) could not be reached; never another station's.
+    "cctv:camera_picture": ("302 403 502 404 502 404 502 302", "302 403 502 404 502 404 502 302"),
+    "cctv:watchlist": ("302 403 200 200 200 200 200 302", "302 403 200 200 200 200 200 302"),
+    "cctv:entry_create": ("302 403 403 403 200 200 200 302", "302 403 403 403 200 200 200 302"),
+    "cctv:entry_detail": ("302 403 200 404 200 404 200 302", "302 403 403 404 200 404 200 302"),
+    "cctv:entry_approve": ("405 405 405 405 405 405 405 405", "302 403 403 403 302 404 302 302"),
+    "cctv:photo_image": ("302 403 200 404 200 404 200 302", "302 403 200 404 200 404 200 302"),
+    "cctv:jobs": ("302 403 200 200 200 200 200 302", "302 403 200 200 200 200 200 302"),
+    "cctv:job_create": ("302 403 200 200 200 200 200 302", "302 403 200 200 200 200 200 302"),
+    "cctv:job_detail": ("302 403 200 404 200 404 200 302", "302 403 200 404 200 404 200 302"),
+    "cctv:job_cancel": ("405 405 405 405 405 405 405 405", "302 403 302 404 302 404 302 302"),
+    "cctv:match_review": ("302 403 200 404 200 404 200 302", "302 403 200 404 200 404 200 302"),
+    "cctv:match_crop": ("302 403 200 404 200 404 200 302", "302 403 200 404 200 404 200 302"),
+    "patrol:points": ("302 403 200 200 200 200 200 302", "302 403 200 200 200 200 200 302"),
+    "patrol:point-new": ("302 403 403 403 200 200 200 302", "302 403 403 403 200 200 200 302"),
+    "patrol:point-edit": ("302 403 403 403 200 404 200 302", "302 403 403 403 200 404 200 302"),
+    "patrol:point-rotate": ("302 403 403 403 200 404 200 302", "302 403 403 403 302 404 302 302"),
+    "patrol:point-qr": ("302 403 403 403 200 404 200 302", "302 403 403 403 200 404 200 302"),
+    "patrol:point-sheet": ("302 403 403 403 200 200 200 302", "302 403 403 403 200 200 200 302"),
+    "patrol:checkin": ("302 403 200 403 200 403 200 302", "302 403 200 403 200 403 200 302"),
+    "patrol:checkin-done": ("302 403 200 404 200 404 200 302", "302 403 200 404 200 404 200 302"),
+    "patrol:checkin-photo": ("302 403 200 404 200 404 200 302", "302 403 200 404 200 404 200 302"),
+    "patrol:position": ("302 403 405 405 405 405 405 302", "302 403 400 400 400 400 400 302"),
+    "patrol:shifts": ("302 403 403 403 200 200 200 302", "302 403 403 403 200 200 200 302"),
+    "patrol:shift-new": ("302 403 403 403 200 200 200 302", "302 403 403 403 200 200 200 302"),
+    "patrol:shift-edit": ("302 403 403 403 200 404 200 302", "302 403 403 403 200 404 200 302"),
+    "patrol:coverage": ("302 403 403 403 200 200 200 302", "302 403 403 403 200 200 200 302"),
+    "community:line-webhook": (
+        "405 405 405 405 405 405 405 405",
+        "400 400 400 400 400 400 400 400",
+    ),
+    "community:broadcast-list": (
+        "302 403 200 200 200 200 200 302",
+        "302 403 405 405 405 405 405 302",
+    ),
+    "community:broadcast-new": (
+        "302 403 403 403 200 200 200 302",
+        "302 403 403 403 200 200 200 302",
+    ),
+    "community:broadcast-detail": (
+        "302 403 200 404 200 404 200 302",
+        "302 403 405 405 405 405 405 302",
+    ),
+    "community:broadcast-edit": (
+        "302 403 403 403 200 404 200 302",
+        "302 403 403 403 200 404 200 302",
+    ),
+    "community:broadcast-action": (
+        "302 403 403 403 405 405 405 302",
+        "302 403 403 403 302 404 302 302",
+    ),
+    "community:notice-from-incident": (
+        "302 403 403 403 302 302 302 302",
+        "302 403 403 403 405 405 405 302",
+    ),
+    "community:line-link": ("302 403 403 403 200 200 200 302", "302 403 403 403 200 200 200 302"),
+    "community:partner-list": (
+        "302 403 200 200 200 200 200 302",
+        "302 403 405 405 405 405 405 302",
+    ),
+    "community:meeting-list": (
+        "302 403 200 200 200 200 200 302",
+        "302 403 405 405 405 405 405 302",
+    ),
+    "community:meeting-detail": (
+        "302 403 200 404 200 404 200 302",
+        "302 403 200 404 200 404 200 302",
+    ),
+    "community:attachment-download": (
+        "302 403 200 404 200 404 200 302",
+        "302 403 405 405 405 405 405 302",
+    ),
+    "community:public-notices": (
+        "200 200 200 200 200 200 200 200",
+        "405 405 405 405 405 405 405 405",
+    ),
+    # The schema is public: kiosk builders read the signing scheme there (tests/sos).
+    "api-schema": ("200 200 200 200 200 200 200 200", "405 405 405 405 405 405 405 405"),
+    "api-docs": ("200 200 200 200 200 200 200 200", "405 405 405 405 405 405 405 405"),
+}
+
+# Routes that take arguments: how to fill them from the objects (see `world`).
+KWARGS = {
+    "zone-detail": lambda w: {"pk": w["zone"].pk},
+    "api:station-detail": lambda w: {"pk": w["station"].pk},
+    "api:zone-detail": lambda w: {"pk": w["zone"].pk},
+    "api:landmark-detail": lambda w: {"pk": w["landmark"].pk},
+    "api:report-status": lambda w: {"code": w["report"].tracking_code},
+    "api:report-detail": lambda w: {"pk": w["report"].pk},
+    "api:report-transition": lambda w: {"pk": w["report"].pk},
+    "api:report-updates": lambda w: {"pk": w["report"].pk},
+    "api:cctv-camera-detail": lambda w: {"pk": w["camera"].pk},
+    "api:cctv-job-detail": lambda w: {"pk": w["job"].pk},
+    "api:cctv-match-detail": lambda w: {"pk": w["match"].pk},
+    "api:cctv-entry-detail": lambda w: {"pk": w["entry"].pk},
+    "api:patrol-point-detail": lambda w: {"pk": w["point"].pk},
+    "api:patrol-checkin-detail": lambda w: {"pk": w["checkin"].pk},
+    "api:community-broadcast-detail": lambda w: {"pk": w["broadcast"].pk},
+    "api:community-partner-detail": lambda w: {"pk": w["partner"].pk},
+    "api:community-decision-detail": lambda w: {"pk": w["decision"].pk},
+    "incidents:status": lambda w: {"code": w["report"].tracking_code},
+    "incidents:detail": lambda w: {"pk": w["report"].pk},
+    "incidents:transition": lambda w: {"pk": w["report"].pk},
+    "incidents:update": lambda w: {"pk": w["report"].pk},
+    "incidents:merge": lambda w: {"pk": w["report"].pk},
+    "incidents:photo": lambda w: {"pk": w["report"].pk, "photo_pk": w["report_photo"].pk},
+    "sos:detail": lambda w: {"pk": w["sos"].pk},
+    "sos:snapshot": lambda w: {"name": w["sos"].snapshot.name},
+    "cctv:camera_picture": lambda w: {"pk": w["camera"].pk},
+    "cctv:entry_detail": lambda w: {"pk": w["entry"].pk},
+    "cctv:entry_approve": lambda w: {"pk": w["entry"].pk},
+    "cctv:photo_image": lambda w: {"pk": w["entry_photo"].pk},
+    "cctv:job_detail": lambda w: {"pk": w["job"].pk},
+    "cctv:job_cancel": lambda w: {"pk": w["job"].pk},
+    "cctv:match_review": lambda w: {"pk": w["match"].pk},
+    "cctv:match_crop": lambda w: {"pk": w["match"].pk},
+    "patrol:point-edit": lambda w: {"pk": w["point"].pk},
+    "patrol:point-rotate": lambda w: {"pk": w["point"].pk},
+    "patrol:point-qr": lambda w: {"pk": w["point"].pk},
+    "patrol:checkin": lambda w: {"token": make_token(PatrolPoint.objects.get(pk=w["point"].pk))},
+    "patrol:checkin-done": lambda w: {"pk": w["checkin"].pk},
+    "patrol:checkin-photo": lambda w: {"pk": w["checkin"].pk},
+    "patrol:shift-edit": lambda w: {"pk": w["shift"].pk},
+    "community:line-webhook": lambda w: {"station": w["station"].code},
+    "community:broadcast-detail": lambda w: {"pk": w["broadcast"].pk},
+    "community:broadcast-edit": lambda w: {"pk": w["broadcast"].pk},
+    "community:broadcast-action": lambda w: {"pk": w["broadcast"].pk, "step": "cancel"},
+    "community:notice-from-incident": lambda w: {"incident_id": w["report"].pk},
+    "community:meeting-detail": lambda w: {"pk": w["meeting"].pk},
+    "community:attachment-download": lambda w: {"pk": w["attachment"].pk},
+}
+
+
+# --- the routes, from the resolver -----------------------------------------------------------
+
+
+def _fill(pattern: str, kwargs: dict) -> str:
+    """Put KWARGS into one piece of a route (path converters or a router's regex)."""
+    for key, value in kwargs.items():
+        pattern = re.sub(rf"\(\?P<{key}>[^)]*\)", str(value), pattern)
+        pattern = re.sub(rf"<(?:\w+:)?{key}>", str(value), pattern)
+    return pattern.removeprefix("^").removesuffix("$").replace("\\.", ".")
+
+
+def walk(patterns=None, prefix=(), namespace=None):
+    """Yield (key, pieces, param names) for every route; pieces are the patterns' strings."""
+    for entry in get_resolver().url_patterns if patterns is None else patterns:
+        pieces = (*prefix, str(entry.pattern))
+        if isinstance(entry, URLResolver):
+            inner = namespace
+            if entry.namespace:
+                inner = f"{namespace}:{entry.namespace}" if namespace else entry.namespace
+            yield from walk(entry.url_patterns, pieces, inner)
+            continue
+        assert isinstance(entry, URLPattern)
+        params = set(re.findall(r"<(?:\w+:)?(\w+)>", "".join(pieces)))
+        params |= set(re.findall(r"\(\?P<(\w+)>", "".join(pieces)))
+        if "format" in params:  # the router's .json/.api twins of a route: same view, same rules
+            continue
+        name = entry.name or "".join(pieces)
+        if namespace:
+            key = f"{namespace}:{name}"
+        elif pieces[0] == "api/v1/" and len(pieces) > 1:
+            key = f"api:{name}"
+        else:
+            key = name
+        yield key, pieces, params
+
+
+def routes() -> dict:
+    found = {}
+    for key, pieces, params in walk():
+        assert key not in found, f"two routes are both called {key!r}: name them apart"
+        found[key] = (pieces, params)
+    return found
+
+
+def url_of(pieces, kwargs) -> str:
+    return "/" + "".join(_fill(piece, kwargs) for piece in pieces)
+
+
+# --- the objects and the roles ---------------------------------------------------------------
+
+
+@pytest.fixture
+def world(settings, tmp_path, station, zone, landmark, officer, supervisor, other_officer):
+    settings.CCTV_PRIVATE_ROOT = tmp_path / "private"
+    defaults = import_module("incidents.migrations.0002_default_categories").DEFAULT_CATEGORIES
+    for order, (code, name, name_en) in enumerate(defaults, start=1):
+        Category.objects.get_or_create(
+            code=code, defaults={"name": name, "name_en": name_en, "order": order * 10}
+        )
+    report, _ = incident_services.report_submit(
+        kind="report",
+        category=Category.objects.get(code="theft"),
+        description="Stolen bag DS-9902",
+        lat=IN_ZONE[0],
+        lng=IN_ZONE[1],
+        photos=[upload("market.jpg", jpeg_bytes())],
+    )
+    kiosk, secret = sos_services.kiosk_create(
+        actor="test",
+        station=station,
+        name="Kiosk KX-1109",
+        serial="K-001",
+        lat=16.5453,
+        lng=104.7248,
+    )
+    sos, _ = sos_services.sos_receive(
+        kiosk=kiosk, client_event_id="e-1", snapshot=ContentFile(jpeg_bytes(), name="s.jpg")
+    )
+    site = cctv_services.camera_site_save(
+        actor="test", site=CameraSite(station=station, name="ประตู 1", lat=16.5447, lng=104.7258)
+    )
+    camera = cctv_services.camera_save(
+        actor="test",
+        camera=Camera(
+            station=station, site=site, code="cam-01", name="Gate GX-2231", lat=16.5, lng=104.7
+        ),
+    )
+    entry = make_entry(station, supervisor)
+    entry_photo = cctv_services.enrollment_photo_add(
+        actor=supervisor, entry=entry, filename="a.jpg", data=faces.jpeg(faces.person_a())
+    )
+    job = AnalysisJob.objects.create(
+        station=station, kind="clip", camera=camera, purpose="x", created_by=officer
+    )
+    match = analysis.match_record(
+        job_id=job.pk,
+        entry_id=entry.pk,
+        track_start_frame=1,
+        offset_s=1.0,
+        distance=0.3,
+        score=0.7,
+        crop=np.full((60, 50, 3), 128, np.uint8),
+    )
+    point = make_point(station, "Red box RX-7731", *MARKET)
+    checkin = patrol_services.checkin_record(
+        actor=officer,
+        token=make_token(point),
+        lat=MARKET[0],
+        lng=MARKET[1],
+        accuracy_m=8.0,
+        photo=upload("p.jpg", jpeg_bytes()),
+    )
+    now = timezone.now()
+    shift = patrol_services.shift_plan(
+        actor=supervisor,
+        station=station,
+        name="Shift SX-4410",
+        starts_at=now,
+        ends_at=now + timedelta(hours=8),
+        officers=[officer],
+        plan={point: 60},
+    )
+    broadcast = community_services.broadcast_create(
+        actor=supervisor, station=station, text="Broadcast BX-5512", audience="zone", zone=zone
+    )
+    partner = network_services.partner_save(
+        actor="test",
+        partner=Partner(station=station, name="Partner PX-8841", kind=Partner.Kind.choices[0][0]),
+    )
+    meeting = network_services.meeting_save(
+        actor="test", meeting=Meeting(station=station, title="Meeting MX-3307", date=now.date())
+    )
+    decision = network_services.decision_save(
+        actor="test", decision=Decision(meeting=meeting, text="Decision DX-6620", owner="ร้านทอง")
+    )
+    attachment = network_services.meeting_attachment_add(
+        actor=supervisor,
+        meeting_id=meeting.pk,
+        upload=upload("minutes.pdf", b"%PDF-1.4 minutes", "application/pdf"),
+    )
+    return {
+        "station": station,
+        "zone": zone,
+        "landmark": landmark,
+        "report": report,
+        "report_photo": report.photos.get(),
+        "kiosk": kiosk,
+        "secret": secret,
+        "sos": sos,
+        "camera": camera,
+        "entry": entry,
+        "entry_photo": entry_photo,
+        "job": job,
+        "match": match,
+        "point": point,
+        "checkin": checkin,
+        "shift": shift,
+        "broadcast": broadcast,
+        "partner": partner,
+        "meeting": meeting,
+        "decision": decision,
+        "attachment": attachment,
+    }
+
+
+@pytest.fixture
+def clients(world, citizen, officer, other_officer, supervisor, other_supervisor, admin_user):
+    """Each role's user (None: nobody logged in)."""
+    users = {"citizen": citizen, "officer": officer, "other": other_officer, "super": supervisor}
+    users |= {"osuper": other_supervisor, "admin": admin_user}
+    return users | {"anon": None, "device": None}
+
+
+# Words only the station's own people may read: no other role's 200 may contain one.
+MARKERS = (
+    "Kiosk KX-1109",
+    "Gate GX-2231",
+    "Eileen Collins",
+    "Red box RX-7731",
+    "Shift SX-4410",
+    "Broadcast BX-5512",
+    "Partner PX-8841",
+    "Meeting MX-3307",
+    "Decision DX-6620",
+    "Stolen bag DS-9902",
+)
+OUTSIDERS = ("anon", "citizen", "other", "osuper", "device")
+
+
+def request(clients, world, role: str, method: str, url: str):
+    cache.clear()  # rate limits count per client address: every request starts afresh
+    client = Client()
+    if clients[role] is not None:
+        client.force_login(clients[role])  # afresh: a POST to the logout page ends the session
+    headers = {}
+    if role == "device":
+        kiosk = world["kiosk"]
+        headers = signed_headers(world["secret"], kiosk.serial, url, b"", method=method)
+    if method == "GET":
+        return client.get(url, **headers)
+    return client.post(url, b"", content_type="application/json", **headers)
+
+
+def codes(row: str) -> dict:
+    values = [int(code) for code in row.split()]
+    assert len(values) == len(ROLES), f"{row!r}: one code per role {ROLES}"
+    return dict(zip(ROLES, values, strict=True))
+
+
+def site_routes() -> dict:
+    return {key: value for key, value in routes().items() if not key.startswith("admin:")}
+
+
+def test_every_route_has_a_row_and_every_row_a_route():
+    found = site_routes()
+    missing = sorted(set(found) - set(MATRIX))
+    gone = sorted(set(MATRIX) - set(found))
+    assert not missing, f"routes with no row in MATRIX (add their expected codes): {missing}"
+    assert not gone, f"rows of MATRIX whose route no longer exists: {gone}"
+    for key, (get_row, post_row) in MATRIX.items():
+        codes(get_row), codes(post_row)
+        assert key.split(":")[-1] and (get_row, post_row)
+
+
+def test_every_route_with_arguments_can_be_filled():
+    found = site_routes()
+    need_args = {key for key, (_pieces, params) in found.items() if params}
+    assert not sorted(need_args - set(KWARGS)), "routes with arguments missing from KWARGS"
+    assert not sorted(set(KWARGS) - need_args), "KWARGS rows of no route with arguments"
+
+
+def test_the_matrix(world, clients):
+    found = site_routes()
+    wrong, errors, leaks = [], [], []
+    for key, (get_row, post_row) in MATRIX.items():
+        pieces, params = found[key]
+        url = url_of(pieces, KWARGS[key](world) if params else {})
+        assert resolve(url).route is not None, url
+        for method, row in (("GET", get_row), ("POST", post_row)):
+            expected = codes(row)
+            answers = {role: request(clients, world, role, method, url) for role in ROLES}
+            actual = {role: answer.status_code for role, answer in answers.items()}
+            for role in OUTSIDERS:
+                body = b"".join(answers[role]) if answers[role].streaming else answers[role].content
+                seen = [m for m in MARKERS if m.encode() in body]
+                leaks += [f"{method} {url} as {role} shows {seen}"] if seen else []
+            errors += [f"{method} {url} as {r}" for r, code in actual.items() if code == 500]
+            if actual != expected:
+                line = " ".join(f"{actual[r]:>3}" for r in ROLES)
+                wrong.append(f"{key} {method} {url}: got {line}, table says {row}")
+    assert not errors, "server errors:\n" + "\n".join(errors)
+    assert not leaks, "the station's data shown to outsiders:\n" + "\n".join(leaks)
+    assert not wrong, "answers that differ from MATRIX:\n" + "\n".join(wrong)
+
+
+# Admin pages the admin may not use either: rows written only by the services have no add page,
+# and the autocomplete needs its arguments.
+ADMIN_FORBIDDEN = {
+    "/admin/autocomplete/",
+    "/admin/smartzone/auditentry/add/",
+    "/admin/smartzone/event/add/",
+    "/admin/incidents/report/add/",
+    "/admin/sos/kiosk/add/",
+    "/admin/sos/sosevent/add/",
+    "/admin/cctv/watchlistentry/add/",
+    "/admin/cctv/analysisjob/add/",
+    "/admin/cctv/facematch/add/",
+    "/admin/patrol/patrolshift/add/",
+    "/admin/patrol/checkin/add/",
+    "/admin/patrol/missedvisit/add/",
+    "/admin/patrol/officerposition/add/",
+    "/admin/community/broadcast/add/",
+    "/admin/community/follower/add/",
+    "/admin/community/supervisorlinelink/add/",
+}
+
+
+def test_only_the_admin_gets_into_the_admin(world, clients):
+    """Every admin page without arguments: the login page for the others, 200 for the admin."""
+    pages = [(key, pieces) for key, (pieces, params) in routes().items() if not params]
+    admin_pages = [(key, pieces) for key, pieces in pages if key.startswith("admin:")]
+    assert len(admin_pages) > 20
+    wrong = []
+    for key, pieces in admin_pages:
+        url = url_of(pieces, {})
+        for role in ROLES:
+            code = request(clients, world, role, "GET", url).status_code
+            if key == "admin:logout":
+                expected = 405 if role in ("admin",) else 302
+            elif key == "admin:login":
+                expected = 302 if role == "admin" else 200
+            elif role != "admin":
+                expected = 302
+            else:
+                expected = 403 if url in ADMIN_FORBIDDEN else 200
+            if code != expected:
+                wrong.append(f"{url} as {role}: {code}, expected {expected}")
+    assert not wrong, "\n".join(wrong)
