@@ -579,6 +579,22 @@ ADMIN_FORBIDDEN = {
 }
 
 
+def test_the_browsable_api_answers_a_browser_on_every_api_route(world, clients):
+    """The API's HTML view (a browser's Accept header) renders forms from each view's queryset:
+    no route may answer a browser with a 500, for any role."""
+    errors = []
+    for key, (pieces, params) in site_routes().items():
+        if not key.startswith("api:"):
+            continue
+        url = url_of(pieces, KWARGS[key](world) if params else {})
+        for role in ("officer", "super", "admin"):
+            client = Client()
+            client.force_login(clients[role])
+            if client.get(url, HTTP_ACCEPT="text/html").status_code >= 500:
+                errors.append(f"{url} as {role}")
+    assert not errors, errors
+
+
 def test_only_the_admin_gets_into_the_admin(world, clients):
     """Every admin page without arguments: the login page for the others, 200 for the admin."""
     pages = [(key, pieces) for key, (pieces, params) in routes().items() if not params]
