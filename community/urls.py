@@ -6,7 +6,7 @@ from community import api, views, webhook
 
 app_name = "community"
 urlpatterns = [
-    path("line/webhook/<str:station>/", webhook.line_webhook, name="line-webhook"),
+    path("line/webhook/<slug:station>/", webhook.line_webhook, name="line-webhook"),
     path("community/broadcasts/", views.broadcast_list, name="broadcast-list"),
     path("community/broadcasts/new/", views.broadcast_compose, name="broadcast-new"),
     path("community/broadcasts/<int:pk>/", views.broadcast_detail, name="broadcast-detail"),

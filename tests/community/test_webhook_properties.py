@@ -54,6 +54,7 @@ def test_any_signed_json_is_answered_without_a_server_error(
 @given(key=st.text(min_size=1, max_size=40).filter(lambda t: "/" not in t))
 @hypothesis.example(key="²")  # a digit to str.isdigit(), not to int()
 @hypothesis.example(key="9" * 5000)
+@hypothesis.example(key="\x00")  # PostgreSQL refuses NUL in text: a 500 once
 def test_a_station_key_that_is_no_station_is_a_404(station, key):
     hypothesis.assume(key not in (station.code, str(station.pk)))
     url = f"/line/webhook/{quote(key, safe='')}/"
