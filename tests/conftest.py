@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import hypothesis
 import pytest
 from django.conf import settings
 from django.core.cache import caches
@@ -25,6 +26,12 @@ from smartzone.models import Landmark, OfficerProfile, SafetyZone, Station
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct-horse-battery-42"
 REQUIRE_SERVICES = os.environ.get("SMARTZONE_REQUIRE_SERVICES") == "1"
+
+# Property tests: CI tries the same examples every run (a red CI then means a change broke
+# something, not that the fuzzer got lucky); on a developer's machine they vary and explore.
+hypothesis.settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI") == "true":
+    hypothesis.settings.load_profile("ci")
 
 
 def pytest_report_header(config):
