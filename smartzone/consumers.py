@@ -103,7 +103,8 @@ class StationHub:
 
 
 class DashboardConsumer(AsyncJsonWebsocketConsumer):
-    """Connect with `?after=<last event id seen>`; receive the missed events, then live ones.
+    """Connect with `?after=<last event id seen>`; receive the missed events (also older ones
+    the relay sent late, which the page drops if it has them), then live ones.
 
     Messages sent: {"type": "event", "event": {...}} per event, and once after the catch-up
     {"type": "ready", "last_id": N}. Officers get their own station; an admin may pass
@@ -144,6 +145,12 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
             after = 0
         elif (after := access.parse_id(after_text)) is None:  # a fresh dashboard starts from now
             after = await database_sync_to_async(selectors.last_event_id)(station_id=station_id)
+        else:  # a reconnect: first what was sent late, older than the last event seen
+            late = await database_sync_to_async(selectors.events_relayed_late)(
+                station_id=station_id, after_id=after
+            )
+            for event in late:
+                await self._send_event(event.as_message())
         last = after
         while True:
             events = await database_sync_to_async(selectors.events_after)(

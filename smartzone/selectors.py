@@ -12,6 +12,29 @@ def events_after(*, station_id: int, after_id: int, limit: int = CATCH_UP_BATCH)
     return list(Event.objects.filter(station_id=station_id, pk__gt=after_id).order_by("pk")[:limit])
 
 
+# How far back (in the station's events) a reconnecting dashboard looks for late arrivals.
+LATE_LOOKBACK = 200
+
+
+def events_relayed_late(*, station_id: int, after_id: int) -> list[Event]:
+    """Return the station's events with ids below AFTER_ID that were sent after event AFTER_ID
+    was written, oldest first.
+
+    Ids follow the order of writing, not of sending: an event a worker wrote (relayed a moment
+    later) can reach dashboards after a newer one the web process pushed at once. A dashboard
+    that reconnects with `after=AFTER_ID` gets these too and drops those it has already shown;
+    those not sent at all yet reach it live from the relay.
+    """
+    mark = Event.objects.filter(pk=after_id).values_list("created_at", flat=True).first()
+    if mark is None:
+        return []
+    recent = Event.objects.filter(station_id=station_id, pk__lt=after_id).order_by("-pk")[
+        :LATE_LOOKBACK
+    ]
+    late = [e for e in recent if e.published_at is not None and e.published_at >= mark]
+    return late[::-1]
+
+
 def latest_events(*, station_id: int, limit: int = 50) -> list[Event]:
     """Return the station's newest events, oldest first."""
     newest = Event.objects.filter(station_id=station_id).order_by("-pk")[:limit]

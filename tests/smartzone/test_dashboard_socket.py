@@ -4,6 +4,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
+from django.db.models import F
 from django.utils import timezone
 
 from smartzone import outbox, services
@@ -51,6 +52,9 @@ def add_landmarks(station, count, start=0):
 async def test_events_published_while_closed_arrive_on_reconnect_in_order_exactly_once(
     station, zone, officer
 ):
+    # The fixtures' events went out when they were written (else the relay would send them to
+    # the first socket, and the reconnect would send them again for the page to drop).
+    await sync_to_async(Event.objects.update)(published_at=F("created_at"))
     socket = await connect(officer)
     _, last_seen = await receive_until_ready(socket)
     await socket.disconnect()
@@ -77,6 +81,31 @@ async def test_live_events_arrive_once_even_when_pushed_twice(station, zone, off
     # The relay (or a second web process) sends the same event again: the socket drops it.
     await sync_to_async(Event.objects.filter(pk=event_id).update)(published_at=None)
     await outbox._send([await sync_to_async(Event.objects.get)(pk=event_id)])
+    assert await socket.receive_nothing(timeout=0.3)
+    await socket.disconnect()
+
+
+async def test_an_older_event_relayed_while_closed_arrives_on_reconnect(
+    station, zone, officer, settings
+):
+    # A worker wrote event A, which only the relay can send; the web process then wrote B and
+    # pushed it at once. The socket saw B and closed before the relay sent A: reconnecting
+    # after B must still bring A, once.
+    settings.OUTBOX_RELAY_INTERVAL = 60  # the relay runs only when this test says
+    socket = await connect(officer)
+    await receive_until_ready(socket)
+    worker_event = await sync_to_async(Event.objects.create)(
+        station=station, kind="landmark.created", payload={"id": 0}
+    )
+    await add_landmarks(station, 1)
+    pushed = (await socket.receive_json_from(timeout=5))["event"]
+    await socket.disconnect()
+    await sync_to_async(outbox._mark_published)([worker_event.pk])  # the relay, while closed
+
+    socket = await connect(officer, after=pushed["id"])
+    events, last_id = await receive_until_ready(socket)
+    assert [e["id"] for e in events] == [worker_event.pk]
+    assert last_id == pushed["id"]
     assert await socket.receive_nothing(timeout=0.3)
     await socket.disconnect()
 
