@@ -7,40 +7,10 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from incidents.models import Report, ReportUpdate, normalise_tracking_code
 from smartzone import access, geo
-from smartzone.models import SafetyZone, Station
 
 DUPLICATE_RADIUS_M = 150
 DUPLICATE_WINDOW = timedelta(hours=2)
 METRES_PER_DEGREE = 111_320
-
-# Parsed zone polygons, kept between requests until the zone's boundary changes.
-_polygons: dict[int, tuple[str, object]] = {}
-
-
-def _polygon(zone: SafetyZone):
-    key = repr(zone.boundary)
-    cached = _polygons.get(zone.pk)
-    if cached is None or cached[0] != key:
-        cached = (key, zone.polygon)
-        _polygons[zone.pk] = cached
-    return cached[1]
-
-
-def station_for_point(*, lat: float, lng: float) -> tuple[Station | None, SafetyZone | None]:
-    """Return (station, zone) for a point: the station of the zone holding it, else the nearest
-    station and no zone. (None, None) when no station exists."""
-    for zone in SafetyZone.objects.select_related("station").order_by("pk"):
-        if geo.contains(_polygon(zone), lat=lat, lng=lng):
-            return zone.station, zone
-    stations = list(Station.objects.all())
-    if not stations:
-        return None, None
-    nearest = min(stations, key=lambda s: geo.distance_m(lat, lng, s.lat, s.lng))
-    return nearest, None
-
-
-def zone_for_point(*, lat: float, lng: float) -> SafetyZone | None:
-    return station_for_point(lat=lat, lng=lng)[1] if Station.objects.exists() else None
 
 
 def reports_for(user) -> QuerySet[Report]:

@@ -16,7 +16,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from incidents import selectors
 from incidents.models import (
     TRANSITIONS,
     Category,
@@ -31,6 +30,7 @@ from smartzone import access, geo
 from smartzone.audit import actor_label, audit_append
 from smartzone.errors import save_file_or_refuse
 from smartzone.outbox import event_record
+from smartzone.selectors import station_for_point
 
 log = logging.getLogger(__name__)
 CITIZEN = "citizen"
@@ -120,7 +120,7 @@ def _report_create(
     idempotency_key: str | None,
     written: list,
 ) -> Report:
-    station, zone = selectors.station_for_point(lat=lat, lng=lng)
+    station, zone = station_for_point(lat=lat, lng=lng)
     if station is None:
         raise ValidationError(_("No police station is set up yet; please call 191."))
     report = Report(

@@ -2,9 +2,35 @@
 
 from django.db.models import Q, QuerySet
 
-from smartzone.models import Event
+from smartzone import geo
+from smartzone.models import Event, SafetyZone, Station
 
 CATCH_UP_BATCH = 500
+
+# Parsed zone polygons, kept between requests until the zone's boundary changes.
+_polygons: dict[int, tuple[str, object]] = {}
+
+
+def _polygon(zone: SafetyZone):
+    key = repr(zone.boundary)
+    cached = _polygons.get(zone.pk)
+    if cached is None or cached[0] != key:
+        cached = (key, zone.polygon)
+        _polygons[zone.pk] = cached
+    return cached[1]
+
+
+def station_for_point(*, lat: float, lng: float) -> tuple[Station | None, SafetyZone | None]:
+    """Return (station, zone) for a point: the station of the zone holding it, else the nearest
+    station and no zone. (None, None) when no station exists. Reports and phone SOS go there."""
+    for zone in SafetyZone.objects.select_related("station").order_by("pk"):
+        if geo.contains(_polygon(zone), lat=lat, lng=lng):
+            return zone.station, zone
+    stations = list(Station.objects.all())
+    if not stations:
+        return None, None
+    nearest = min(stations, key=lambda s: geo.distance_m(lat, lng, s.lat, s.lng))
+    return nearest, None
 
 
 def events_after(*, station_id: int, after_id: int, limit: int = CATCH_UP_BATCH) -> list[Event]:

@@ -1,7 +1,6 @@
 """Reads of the sos app."""
 
-from smartzone import access, geo
-from smartzone.models import Station
+from smartzone import access
 from sos.models import Kiosk, SosEvent
 
 
@@ -17,12 +16,3 @@ def sos_list_for(user):
 
 def kiosks_for(user):
     return access.scope(Kiosk.objects.all(), user)
-
-
-def nearest_station(lat: float, lng: float) -> Station | None:
-    """Return the station nearest the point (a public SOS goes to it)."""
-    return min(
-        Station.objects.all(),
-        key=lambda s: geo.distance_m(lat, lng, s.lat, s.lng),
-        default=None,
-    )

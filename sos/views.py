@@ -11,6 +11,7 @@ from django_ratelimit.decorators import ratelimit
 from smartzone import access, registry
 from smartzone.media import private_file_response
 from smartzone.models import OfficerProfile
+from smartzone.selectors import station_for_point
 from sos import selectors, services
 from sos.forms import KioskForm, PublicSosForm
 from sos.models import SosEvent
@@ -109,7 +110,7 @@ def public_sos(request):
     form = PublicSosForm(request.POST)
     if not form.is_valid():
         return JsonResponse({"errors": form.errors}, status=400)
-    station = selectors.nearest_station(form.cleaned_data["lat"], form.cleaned_data["lng"])
+    station, _zone = station_for_point(lat=form.cleaned_data["lat"], lng=form.cleaned_data["lng"])
     if station is None:
         return JsonResponse({"error": _("No station is set up.")}, status=503)
     sos = services.sos_public_raise(station=station, **form.cleaned_data)

@@ -2,6 +2,8 @@
 
 import pytest
 
+from smartzone import services
+from smartzone.models import SafetyZone
 from sos.models import Kiosk, SosEvent
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_rate_limits")]
@@ -15,6 +17,35 @@ def test_the_public_page_stores_a_phone_sos(client, station):
     assert response.status_code == 201
     sos = SosEvent.objects.get()
     assert (sos.source, sos.callback_phone, sos.station) == ("public", "081 234 5678", station)
+
+
+def test_a_phone_sos_goes_to_the_station_whose_zone_holds_it_not_the_nearest_one(
+    client, station, other_station
+):
+    # A zone of STATION's lies next to OTHER_STATION's headquarters, 17 km from its own.
+    far_zone = services.zone_save(
+        actor="test",
+        zone=SafetyZone(
+            station=station,
+            name="ริมโขง",
+            boundary={
+                "type": "Polygon",
+                "coordinates": [
+                    [
+                        [104.80, 16.41],
+                        [104.81, 16.41],
+                        [104.81, 16.42],
+                        [104.80, 16.42],
+                        [104.80, 16.41],
+                    ]
+                ],
+            },
+        ),
+    )
+    assert far_zone.contains(16.415, 104.805)
+    response = client.post("/sos/help/", {"lat": 16.415, "lng": 104.805})
+    assert response.status_code == 201
+    assert SosEvent.objects.get().station == station
 
 
 def test_the_public_page_says_what_is_wrong(client, station):
