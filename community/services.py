@@ -58,6 +58,21 @@ WEBHOOK_ACTOR = "line:webhook"
 CHANGED = "changed"
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """What became of one try: FINISHED (delivered or failed) or try again in RETRY_IN_S."""
+
+    finished: bool
+    retry_in_s: int | None = None
+
+
+def backoff_s(attempts: int, retry_after_s: int | None = None) -> int:
+    """Seconds before try ATTEMPTS + 1: what LINE asked for (Retry-After), else doubling."""
+    if retry_after_s is not None:
+        return min(max(retry_after_s, 1), BACKOFF_MAX_S)
+    return min(BACKOFF_BASE_S * 2 ** max(attempts - 1, 0), BACKOFF_MAX_S)
+
+
 def _enqueue(task_name: str, *args) -> None:
     """Enqueue a community task after the transaction commits."""
 
@@ -253,7 +268,45 @@ def follower_follow(*, station: Station, line_user_id: str, at=None, display_nam
     follower.save()
     audit_append(actor=WEBHOOK_ACTOR, action="follower.joined", obj=follower)
     event_record(station=station, kind="follower.joined", payload={"id": follower.pk})
+    if not display_name:
+        # Asked after commit: a LINE outage must not lose the follow itself.
+        _enqueue("follower_profile_fetch", follower.pk)
     return follower
+
+
+def follower_profile_fill(*, follower_id: int, attempt: int = 1) -> Attempt:
+    """Ask LINE for a follower's display name and store it.
+
+    Return a finished Attempt when the name was stored or cannot be had (the follower left,
+    LINE does not know them, no channel), or one with RETRY_IN_S when LINE was busy or away
+    (ATTEMPT is this try's number, for the backoff).
+    The call to LINE runs outside any transaction.
+    """
+    follower = Follower.objects.filter(pk=follower_id, left_at__isnull=True).first()
+    if follower is None:
+        return Attempt(finished=True)
+    channel = LineChannel.objects.filter(station_id=follower.station_id, enabled=True).first()
+    token = channel.access_token if channel else ""
+    if not token:
+        return Attempt(finished=True)
+    name, result = line.profile(access_token=token, user_id=follower.line_user_id)
+    if name is None:
+        if result.retryable:
+            return Attempt(finished=False, retry_in_s=backoff_s(attempt, result.retry_after_s))
+        return Attempt(finished=True)
+    with transaction.atomic():
+        follower = Follower.objects.select_for_update().get(pk=follower_id)
+        name = name.strip()[: Follower._meta.get_field("display_name").max_length]
+        if name and follower.display_name != name:
+            follower.display_name = name
+            follower.save(update_fields=["display_name"])
+            audit_append(
+                actor=WEBHOOK_ACTOR,
+                action="follower.profile_filled",
+                obj=follower,
+                changes={"display_name": CHANGED},  # a person's name stays out of the trail
+            )
+    return Attempt(finished=True)
 
 
 @transaction.atomic
@@ -459,20 +512,6 @@ def broadcast_retry_failed(*, actor, broadcast_id: int) -> list[int]:
 
 
 # --- delivery --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Attempt:
-    """What became of one try: FINISHED (delivered or failed) or try again in RETRY_IN_S."""
-
-    finished: bool
-    retry_in_s: int | None = None
-
-
-def backoff_s(attempts: int, retry_after_s: int | None = None) -> int:
-    if retry_after_s is not None:
-        return min(max(retry_after_s, 1), BACKOFF_MAX_S)
-    return min(BACKOFF_BASE_S * 2 ** max(attempts - 1, 0), BACKOFF_MAX_S)
 
 
 def delivery_batch_attempt(*, batch_id: int) -> Attempt:
