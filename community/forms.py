@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from community.models import Broadcast, Decision, LineChannel
+from community.models import Broadcast, Decision, Follower, LineChannel, Partner
 from smartzone.models import SafetyZone
 
 
@@ -89,3 +89,20 @@ class LineChannelAdminForm(forms.ModelForm):
     class Meta:
         model = LineChannel
         fields = ["station", "name", "enabled"]
+
+
+class FollowerPartnerForm(forms.Form):
+    """Mark one of the station's followers as the contact of one of its partners (or none)."""
+
+    follower = forms.ModelChoiceField(queryset=Follower.objects.none(), label=_("LINE follower"))
+    partner = forms.ModelChoiceField(
+        queryset=Partner.objects.none(),
+        required=False,
+        label=_("partner"),
+        empty_label=_("not a partner's contact"),
+    )
+
+    def __init__(self, *args, station=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["follower"].queryset = Follower.objects.filter(station=station)
+        self.fields["partner"].queryset = Partner.objects.filter(station=station)

@@ -31,7 +31,7 @@ from linebot.v3.webhooks import (
     UnfollowEvent,
 )
 
-from community import line, privacy, selectors
+from community import line, selectors
 from community.models import (
     Broadcast,
     DeliveryBatch,
@@ -703,39 +703,36 @@ def sos_alert_supervisors(*, sos_id: int) -> int:
     return len(reached)
 
 
-# --- public notices from incidents -----------------------------------------------------------
-
-
-@transaction.atomic
-def notice_draft_create(*, actor, station: Station, text: str) -> Broadcast:
-    """Turn the text of a resolved incident into a public notice draft, personal data removed.
-
-    The supervisor reviews and sends it like any other broadcast.
-    """
-    return broadcast_create(
-        actor=actor,
-        station=station,
-        text=privacy.scrub(text).strip()[:4000],
-        audience=Broadcast.Audience.EVERYONE,
-        public=True,
-    )
-
-
 @transaction.atomic
 def follower_partner_set(*, actor, follower_id: int, partner_id: int | None) -> Follower:
-    """Mark a follower as a partner's contact (for partners-only broadcasts), or unmark it."""
+    """Mark a follower as a partner's contact (for partners-only broadcasts), or unmark it.
+
+    People do this as supervisors of the follower's station; a command or task for any station.
+    """
     if actor is None or isinstance(actor, str):  # a command or task: every station
         follower = Follower.objects.select_for_update().get(pk=follower_id)
     else:
+        access.require_supervisor(actor)
         follower = access.get_for_user(Follower.objects.all(), actor, lock=True, pk=follower_id)
     partner = None
     if partner_id is not None:
         partner = follower.station.partners.filter(pk=partner_id).first()
         if partner is None:
             raise ValidationError({"partner": _("The partner belongs to another station.")})
+    if follower.partner_id == (partner.pk if partner else None):
+        return follower
+    before = follower.partner_id
     follower.partner = partner
     follower.save(update_fields=["partner"])
     audit_append(
-        actor=actor, action="follower.partner_set", obj=follower, changes={"partner": partner_id}
+        actor=actor,
+        action="follower.partner_set",
+        obj=follower,
+        changes={"partner": [before, partner_id]},
+    )
+    event_record(
+        station=follower.station,
+        kind="follower.partner_set",
+        payload={"id": follower.pk, "partner": partner_id},
     )
     return follower

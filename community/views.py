@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from community import network_services, privacy, selectors, services
+from community import network_services, selectors, services
 from community.forms import AttachmentForm, BroadcastForm, DecisionForm, ScheduleForm
 from community.models import Broadcast, Meeting, MeetingAttachment, Partner
 from smartzone import access
@@ -98,14 +98,16 @@ def _prefill(request) -> dict:
         text = selectors.incident_notice_text(report_id, request.user) if report_id else None
         if text is None:
             raise Http404(_("Not found."))
-        initial |= {"text": privacy.scrub(text), "public": True}
+        initial |= {"text": text, "public": True}
     return initial
 
 
 @access.supervisor_required
 @require_GET
 def notice_from_incident(request, incident_id: int):
-    """Open the compose page with a resolved incident's text, personal data removed."""
+    """Open the compose page with a resolved incident's text, personal data removed: nothing is
+    written until the supervisor saves the draft, and nothing sent until they send it from its
+    preview."""
     return redirect(f"{reverse('community:broadcast-new')}?incident={incident_id}")
 
 

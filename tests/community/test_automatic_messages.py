@@ -53,16 +53,23 @@ def test_an_unknown_sos_alerts_nobody(fake_line, channel, linked_supervisors):
     assert fake_line.requests == []
 
 
-def test_personal_data_is_removed_from_an_incident_turned_notice(supervisor, station):
+def test_personal_data_is_removed_from_an_incident_turned_notice():
     text = (
         "นายสมชาย ใจดี โทร 081-234-5678 บัตร 1-2345-67890-12-3 บ้านเลขที่ 12/3 "
         "ถูกวิ่งราวกระเป๋าหน้าร้านทอง ตลาดอินโดจีน เวลา 20.00 น. อีเมล somchai@example.com"
     )
-    notice = services.notice_draft_create(actor=supervisor, station=station, text=text)
+    notice = privacy.scrub(text)
     for personal in ["สมชาย", "ใจดี", "081-234-5678", "1-2345-67890-12-3", "12/3", "somchai@"]:
-        assert personal not in notice.text
-    assert "ถูกวิ่งราวกระเป๋าหน้าร้านทอง ตลาดอินโดจีน เวลา 20.00 น." in notice.text
-    assert (notice.state, notice.public, notice.audience) == ("draft", True, "everyone")
+        assert personal not in notice
+    assert "ถูกวิ่งราวกระเป๋าหน้าร้านทอง ตลาดอินโดจีน เวลา 20.00 น." in notice
+
+
+def test_the_name_and_phone_a_record_gives_go_even_without_a_title_or_in_another_shape():
+    text = "สมหญิง รักดี เห็นคนร้าย โทรกลับ 08 1234 5678 ได้ตลอด"
+    notice = privacy.scrub(text, names=["สมหญิง รักดี"], phones=["081-234-5678"])
+    for personal in ["สมหญิง", "รักดี", "08 1234 5678"]:
+        assert personal not in notice
+    assert "เห็นคนร้าย" in notice
 
 
 def test_scrub_keeps_times_dates_and_amounts():
