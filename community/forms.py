@@ -106,3 +106,17 @@ class FollowerPartnerForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["follower"].queryset = Follower.objects.filter(station=station)
         self.fields["partner"].queryset = Partner.objects.filter(station=station)
+
+
+class DutyForm(forms.Form):
+    hours = forms.TypedChoiceField(
+        coerce=int,
+        label=_("on duty for"),
+        choices=[
+            (0, _("off duty")),
+            (4, _("4 hours")),
+            (8, _("8 hours")),
+            (12, _("12 hours")),
+            (24, _("24 hours")),
+        ],
+    )

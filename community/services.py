@@ -651,12 +651,38 @@ def supervisor_link_complete(*, station: Station, line_user_id: str, code: str) 
     return True
 
 
+DUTY_HOURS_MAX = 24
+
+
+@transaction.atomic
+def supervisor_duty_set(*, actor, hours: int) -> SupervisorLineLink:
+    """Say ACTOR (a supervisor) is on duty for the next HOURS (0: off duty now).
+
+    Escalated SOS alerts go over LINE to the station's supervisors on duty with a linked
+    account.
+    """
+    access.require_supervisor(actor)
+    if not 0 <= hours <= DUTY_HOURS_MAX:
+        raise ValidationError({"hours": _("Pick from 0 to 24 hours.")})
+    link, _created = SupervisorLineLink.objects.select_for_update().get_or_create(officer=actor)
+    link.on_duty_until = timezone.now() + timedelta(hours=hours) if hours else None
+    link.save(update_fields=["on_duty_until"])
+    audit_append(
+        actor=actor,
+        action="line_link.on_duty" if hours else "line_link.off_duty",
+        obj=link,
+        station=_station_of(actor),
+        changes={"until": link.on_duty_until},
+    )
+    return link
+
+
 class AlertNotSent(Exception):
     """LINE was busy or unreachable: the task should try again."""
 
 
 def sos_alert_supervisors(*, sos_id: int) -> int:
-    """Push an escalated SOS to its station's supervisors with a linked LINE account.
+    """Push an escalated SOS to its station's supervisors on duty with a linked LINE account.
 
     Return how many were reached. Raises AlertNotSent when LINE asks to retry; each
     supervisor's retry key is fixed per SOS, so a retry never alerts anyone twice.
@@ -671,6 +697,7 @@ def sos_alert_supervisors(*, sos_id: int) -> int:
             officer__is_active=True,
             officer__officer__station_id=sos.station_id,
             officer__officer__role=OfficerProfile.Role.SUPERVISOR,
+            on_duty_until__gt=timezone.now(),
         ).exclude(line_user_id="")
     )
     if not token or not links:
