@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -53,7 +54,13 @@ BACKOFF_MAX_S = 600
 LINK_CODE_TTL = timedelta(minutes=15)
 REPORT_KEYWORDS = ("แจ้งเหตุ", "report")
 MENU_KEYWORDS = ("เมนู", "menu", "โซน", "zone", "ชุมชน", "community")
-LINK_RE = re.compile(r"^(?:link|เชื่อม(?:บัญชี)?)\s*(\d{6})$", re.IGNORECASE)
+LINK_RE = re.compile(r"^(?:link|เชื่อม(?:บัญชี)?)\s+([A-Za-z0-9-]{1,20})$", re.IGNORECASE)
+# Link codes: 8 letters and digits that cannot be mistaken for each other (31**8, about 10**12),
+# shown as XXXX-XXXX; a LINE user gets LINK_ATTEMPTS tries an hour per station.
+LINK_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+LINK_CODE_LENGTH = 8
+LINK_ATTEMPTS = 5
+LINK_ATTEMPTS_WINDOW_S = 3600
 WEBHOOK_ACTOR = "line:webhook"
 CHANGED = "changed"
 
@@ -233,7 +240,10 @@ def _text_answer(station, user_id, text, report_url) -> list:
         return [TextMessage(text=_("Report an incident here: %(url)s") % {"url": report_url})]
     match = LINK_RE.match(words)
     if match:
-        linked = supervisor_link_complete(station=station, line_user_id=user_id, code=match[1])
+        try:
+            linked = supervisor_link_complete(station=station, line_user_id=user_id, code=match[1])
+        except LinkAttemptsUsedUp:
+            return [TextMessage(text=_("Too many link codes tried. Try again in an hour."))]
         return [
             TextMessage(
                 text=_("Your LINE account is linked: SOS alerts will come here.")
@@ -612,15 +622,36 @@ def delivery_batches_stalled(*, older_than=timedelta(minutes=15)) -> list[int]:
 # --- supervisors' LINE accounts and SOS alerts ----------------------------------------------
 
 
+def _code_normal(code: str) -> str:
+    return code.replace("-", "").replace(" ", "").upper()
+
+
 def _code_hash(code: str) -> str:
-    return hashlib.sha256(f"{settings.SECRET_KEY}:{code}".encode()).hexdigest()
+    return hashlib.sha256(f"{settings.SECRET_KEY}:{_code_normal(code)}".encode()).hexdigest()
+
+
+def _link_attempt_allowed(station: Station, line_user_id: str) -> bool:
+    """Count one try of a link code by LINE_USER_ID; False once they used up this hour's tries.
+
+    The count lives in the rate-limit cache, which lets tries through while Redis is away.
+    """
+    cache = caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")]
+    key = f"community:link-attempts:{station.pk}:{line_user_id}"
+    cache.add(key, 0, LINK_ATTEMPTS_WINDOW_S)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        log.warning("link-code attempts cannot be counted; not limiting")
+        return True
+    return count <= getattr(settings, "COMMUNITY_LINK_ATTEMPTS", LINK_ATTEMPTS)
 
 
 @transaction.atomic
 def supervisor_link_start(*, actor) -> str:
     """Give ACTOR (a supervisor) a one-time code to send to the station's LINE account."""
     access.require_supervisor(actor)
-    code = f"{secrets.randbelow(10**6):06d}"
+    raw = "".join(secrets.choice(LINK_CODE_ALPHABET) for _i in range(LINK_CODE_LENGTH))
+    code = f"{raw[:4]}-{raw[4:]}"
     link, _created = SupervisorLineLink.objects.select_for_update().get_or_create(officer=actor)
     link.code_hash, link.code_expires_at = _code_hash(code), timezone.now() + LINK_CODE_TTL
     link.save(update_fields=["code_hash", "code_expires_at"])
@@ -633,12 +664,25 @@ def _station_of(user):
     return profile.station if profile else None
 
 
+class LinkAttemptsUsedUp(Exception):
+    """This LINE user tried too many link codes this hour."""
+
+
 @transaction.atomic
 def supervisor_link_complete(*, station: Station, line_user_id: str, code: str) -> bool:
-    """Link the LINE account that sent CODE to the supervisor who was given it."""
+    """Link the LINE account that sent CODE to the supervisor of STATION who was given it.
+
+    Raises LinkAttemptsUsedUp when this LINE user has had this hour's tries.
+    """
+    if not _link_attempt_allowed(station, line_user_id):
+        raise LinkAttemptsUsedUp(line_user_id)
     link = (
         SupervisorLineLink.objects.select_for_update()
-        .filter(code_hash=_code_hash(code), code_expires_at__gt=timezone.now())
+        .filter(
+            code_hash=_code_hash(code),
+            code_expires_at__gt=timezone.now(),
+            officer__officer__station=station,
+        )
         .select_related("officer")
         .first()
     )
