@@ -1,6 +1,7 @@
 """Supervisors' pages of the partner network: which followers are partners' contacts, the
 partners themselves and the network meetings."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -9,9 +10,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from community import selectors, services
-from community.forms import FollowerPartnerForm
-from community.models import Partner
+from community import network_services, selectors, services
+from community.forms import FollowerPartnerForm, MeetingForm, PartnerForm
+from community.models import Meeting, Partner
 from smartzone import access
 
 FOLLOWERS_PAGE = 100
@@ -65,5 +66,79 @@ def follower_list(request):
             "station": station,
             "partners": Partner.objects.filter(station=station),
         },
+        status=status,
+    )
+
+
+@access.supervisor_required
+@require_http_methods(["GET", "POST"])
+def partner_edit(request, pk: int | None = None):
+    """Add a partner to the station's network, or change one (PK)."""
+    if pk is None:
+        partner = Partner(station=_station(request))
+    else:
+        partner = access.get_for_user(
+            Partner.objects.select_related("station"), request.user, pk=pk
+        )
+    station = partner.station
+    data = request.POST if request.method == "POST" else None
+    form = PartnerForm(data, instance=partner, station=station)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                network_services.partner_save(actor=request.user, partner=form.save(commit=False))
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("community:partner-list")
+        status = 400
+    center = [partner.lat, partner.lng] if partner.lat is not None else [station.lat, station.lng]
+    return render(
+        request,
+        "community/partner_form.html",
+        {
+            "form": form,
+            "partner": partner if pk else None,
+            "station": station,
+            "map_data": {"center": center, "tilesUrl": settings.MAP_TILES_URL},
+        },
+        status=status,
+    )
+
+
+@access.supervisor_required
+@require_http_methods(["GET", "POST"])
+def meeting_edit(request, pk: int | None = None):
+    """Record a network meeting, or change one (PK): attendees and minutes."""
+    if pk is None:
+        meeting = Meeting(station=_station(request))
+    else:
+        meeting = access.get_for_user(
+            Meeting.objects.select_related("station"), request.user, pk=pk
+        )
+    data = request.POST if request.method == "POST" else None
+    form = MeetingForm(data, instance=meeting, station=meeting.station)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                saved = network_services.meeting_save(
+                    actor=request.user,
+                    meeting=form.save(commit=False),
+                    partners=form.cleaned_data["partners"],
+                    officers=form.cleaned_data["officers"],
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("community:meeting-detail", pk=saved.pk)
+        status = 400
+    return render(
+        request,
+        "community/meeting_form.html",
+        {"form": form, "meeting": meeting if pk else None, "station": meeting.station},
         status=status,
     )

@@ -24,7 +24,11 @@ urlpatterns = [
     path("community/line-link/", views.line_link, name="line-link"),
     path("community/followers/", network_views.follower_list, name="follower-list"),
     path("community/partners/", views.partner_list, name="partner-list"),
+    path("community/partners/new/", network_views.partner_edit, name="partner-new"),
+    path("community/partners/<int:pk>/edit/", network_views.partner_edit, name="partner-edit"),
     path("community/meetings/", views.meeting_list, name="meeting-list"),
+    path("community/meetings/new/", network_views.meeting_edit, name="meeting-new"),
+    path("community/meetings/<int:pk>/edit/", network_views.meeting_edit, name="meeting-edit"),
     path("community/meetings/<int:pk>/", views.meeting_detail, name="meeting-detail"),
     path(
         "community/attachments/<int:pk>/",
