@@ -16,6 +16,7 @@ class CommunityConfig(AppConfig):
                 "line_channel.updated": _("LINE channel changed"),
                 "follower.joined": _("New LINE follower"),
                 "follower.left": _("LINE follower left"),
+                "follower.partner_set": _("LINE follower marked as a partner's contact"),
                 "broadcast.created": _("Broadcast drafted"),
                 "broadcast.updated": _("Broadcast draft changed"),
                 "broadcast.scheduled": _("Broadcast scheduled"),

@@ -1,10 +1,11 @@
 """Form shapes of the community pages and the LINE channel admin."""
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from community.models import Broadcast, Decision, LineChannel
-from smartzone.models import SafetyZone
+from community.models import Broadcast, Decision, Follower, LineChannel, Meeting, Partner
+from smartzone.models import Landmark, SafetyZone
 
 
 class BroadcastForm(forms.Form):
@@ -89,3 +90,79 @@ class LineChannelAdminForm(forms.ModelForm):
     class Meta:
         model = LineChannel
         fields = ["station", "name", "enabled"]
+
+
+class FollowerPartnerForm(forms.Form):
+    """Mark one of the station's followers as the contact of one of its partners (or none)."""
+
+    follower = forms.ModelChoiceField(queryset=Follower.objects.none(), label=_("LINE follower"))
+    partner = forms.ModelChoiceField(
+        queryset=Partner.objects.none(),
+        required=False,
+        label=_("partner"),
+        empty_label=_("not a partner's contact"),
+    )
+
+    def __init__(self, *args, station=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["follower"].queryset = Follower.objects.filter(station=station)
+        self.fields["partner"].queryset = Partner.objects.filter(station=station)
+
+
+class DutyForm(forms.Form):
+    hours = forms.TypedChoiceField(
+        coerce=int,
+        label=_("on duty for"),
+        choices=[
+            (0, _("off duty")),
+            (4, _("4 hours")),
+            (8, _("8 hours")),
+            (12, _("12 hours")),
+            (24, _("24 hours")),
+        ],
+    )
+
+
+class PartnerForm(forms.ModelForm):
+    """A partner of the station's network; the place is picked on the map (or a landmark)."""
+
+    class Meta:
+        model = Partner
+        fields = ["name", "kind", "contact_person", "phone", "lat", "lng", "landmark", "note"]
+        widgets = {
+            "lat": forms.NumberInput(attrs={"step": "any", "class": "sz-pick-lat"}),
+            "lng": forms.NumberInput(attrs={"step": "any", "class": "sz-pick-lng"}),
+            "note": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {
+            "lat": _("Click the map to place the partner."),
+            "landmark": _("Without a place on the map, the partner takes the landmark's."),
+        }
+
+    def __init__(self, *args, station=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["landmark"].queryset = Landmark.objects.filter(station=station)
+
+
+class MeetingForm(forms.ModelForm):
+    """A network meeting: when, where, who attended (partners and officers), the minutes."""
+
+    class Meta:
+        model = Meeting
+        fields = ["title", "date", "place", "partners", "officers", "minutes"]
+        widgets = {
+            "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "partners": forms.CheckboxSelectMultiple,
+            "officers": forms.CheckboxSelectMultiple,
+            "minutes": forms.Textarea(attrs={"rows": 8}),
+        }
+
+    def __init__(self, *args, station=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partners"].queryset = Partner.objects.filter(station=station)
+        self.fields["officers"].queryset = (
+            get_user_model()
+            .objects.filter(officer__station=station, is_active=True)
+            .order_by("first_name", "username")
+        )
+        self.fields["officers"].label_from_instance = lambda u: u.get_full_name() or u.username

@@ -44,6 +44,17 @@ def api_host() -> str:
     return getattr(settings, "LINE_API_HOST", "https://api.line.me")
 
 
+def _configuration(access_token: str) -> Configuration:
+    """The SDK's settings. urllib3 would itself wait out a 429's Retry-After on a GET and try
+    again inside the request: the tasks own their retries, so only a failed connection is
+    tried again here."""
+    configuration = Configuration(host=api_host(), access_token=access_token)
+    configuration.retries = urllib3.util.Retry(
+        total=2, read=0, status=0, redirect=0, respect_retry_after_header=False
+    )
+    return configuration
+
+
 def _header(headers, name: str) -> str:
     if not headers:
         return ""
@@ -112,7 +123,7 @@ def send(
         call = "push_message_with_http_info"
     else:
         raise ValueError(f"unknown method {method!r}")
-    configuration = Configuration(host=api_host(), access_token=access_token)
+    configuration = _configuration(access_token)
     try:
         with ApiClient(configuration) as client:
             response = getattr(MessagingApi(client), call)(
@@ -136,7 +147,7 @@ def send(
 
 def reply(*, access_token: str, reply_token: str, messages: list[Message]) -> SendResult:
     """Answer a webhook event with its reply token (valid for about a minute, no retries)."""
-    configuration = Configuration(host=api_host(), access_token=access_token)
+    configuration = _configuration(access_token)
     try:
         with ApiClient(configuration) as client:
             MessagingApi(client).reply_message(
@@ -150,3 +161,22 @@ def reply(*, access_token: str, reply_token: str, messages: list[Message]) -> Se
     except ValueError:
         log.warning("LINE reply: accepted, but the answer could not be parsed")
     return SendResult(accepted=True, status=200)
+
+
+def profile(*, access_token: str, user_id: str) -> tuple[str | None, SendResult]:
+    """Return the display name of a LINE user who follows the account, and how the call went.
+
+    The name is None when the call failed; the result says whether trying again may help.
+    """
+    configuration = _configuration(access_token)
+    try:
+        with ApiClient(configuration) as client:
+            answer = MessagingApi(client).get_profile(user_id, _request_timeout=TIMEOUT_S)
+    except (ApiException, urllib3.exceptions.HTTPError, OSError) as exc:
+        result = _result_from_error(exc)
+        log.warning("LINE profile failed: %s", result.error or result.status)
+        return None, result
+    except ValueError:
+        log.warning("LINE profile: the answer could not be parsed")
+        return None, SendResult(accepted=False, error="unparsable profile answer")
+    return (answer.display_name or ""), SendResult(accepted=True, status=200)

@@ -298,6 +298,9 @@ class SupervisorLineLink(models.Model):
     code_hash = models.CharField(max_length=64, blank=True, editable=False)
     code_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
     linked_at = models.DateTimeField(_("linked at"), null=True, blank=True)
+    # "On duty" is what the supervisor says on the LINE link page: until this time, escalated
+    # SOS alerts are pushed to them. It runs out by itself, so a forgotten toggle stops alerts.
+    on_duty_until = models.DateTimeField(_("on duty until"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("supervisor LINE link")
@@ -309,6 +312,10 @@ class SupervisorLineLink(models.Model):
     @property
     def linked(self) -> bool:
         return bool(self.line_user_id)
+
+    @property
+    def on_duty(self) -> bool:
+        return self.on_duty_until is not None and self.on_duty_until > timezone.now()
 
 
 class Meeting(models.Model):

@@ -32,9 +32,16 @@ def _save(*, actor, obj, entity: str, station, payload: dict):
     return obj
 
 
+def _require_supervisor(actor) -> None:
+    """People keep the network as supervisors; a command or task (a string) may too."""
+    if actor is not None and not isinstance(actor, str):
+        access.require_supervisor(actor)
+
+
 @transaction.atomic
 def partner_save(*, actor, partner: Partner) -> Partner:
-    """Create or update a partner of the station's network."""
+    """Create or update a partner of the station's network (supervisors)."""
+    _require_supervisor(actor)
     if partner.landmark_id and partner.lat is None:
         partner.lat, partner.lng = partner.landmark.lat, partner.landmark.lng
     payload = {"name": partner.name, "kind": partner.kind}
@@ -47,7 +54,8 @@ def partner_save(*, actor, partner: Partner) -> Partner:
 
 @transaction.atomic
 def meeting_save(*, actor, meeting: Meeting, partners=None, officers=None) -> Meeting:
-    """Create or update a network meeting and who attended it."""
+    """Create or update a network meeting and who attended it (supervisors)."""
+    _require_supervisor(actor)
     _save(
         actor=actor,
         obj=meeting,

@@ -1,7 +1,9 @@
 """Reads of the community app, and its look-ups of SOS events and reports."""
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
 
+from community import privacy
 from community.models import Broadcast, Decision, DeliveryBatch, Follower
 from incidents.models import Report
 from smartzone import access
@@ -52,6 +54,14 @@ def open_decisions_for(user) -> QuerySet[Decision]:
     )
 
 
+def followers_of(station_id: int, *, search: str = "") -> QuerySet[Follower]:
+    """Return the station's current followers, partners' contacts first, then by name."""
+    rows = Follower.objects.filter(station_id=station_id, left_at__isnull=True)
+    if search:
+        rows = rows.filter(Q(display_name__icontains=search) | Q(partner__name__icontains=search))
+    return rows.select_related("zone", "partner").order_by("partner__name", "display_name", "pk")
+
+
 def follower_counts(station_id: int) -> dict:
     rows = Follower.objects.filter(station_id=station_id)
     return {
@@ -66,15 +76,20 @@ def sos_lookup(sos_id: int):
 
 
 def incident_notice_text(report_id: int, user) -> str | None:
-    """Return the words of a resolved report USER may see, or None if there is none."""
+    """Return a public notice's text from a resolved report USER may see, or None if there is
+    none: what happened, where (the zone, never the point) and the outcome, with the reporter's
+    name and phone and any other personal data removed."""
     report = (
         access.scope(Report.objects.all(), user)
         .filter(pk=report_id, state=Report.State.RESOLVED)
-        .select_related("category")
+        .select_related("category", "zone")
         .first()
     )
     if report is None:
         return None
-    return "\n".join(
-        str(part) for part in (report.category, report.description, report.resolution_note) if part
-    )
+    where = _("Area: %(zone)s") % {"zone": report.zone.name} if report.zone else ""
+    parts = (report.category, report.description, where, report.resolution_note)
+    text = "\n".join(str(part).strip() for part in parts if part)
+    return privacy.scrub(
+        text, names=[report.reporter_name], phones=[report.reporter_phone]
+    ).strip()[:4000]

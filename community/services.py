@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -31,7 +32,7 @@ from linebot.v3.webhooks import (
     UnfollowEvent,
 )
 
-from community import line, privacy, selectors
+from community import line, selectors
 from community.models import (
     Broadcast,
     DeliveryBatch,
@@ -53,9 +54,30 @@ BACKOFF_MAX_S = 600
 LINK_CODE_TTL = timedelta(minutes=15)
 REPORT_KEYWORDS = ("แจ้งเหตุ", "report")
 MENU_KEYWORDS = ("เมนู", "menu", "โซน", "zone", "ชุมชน", "community")
-LINK_RE = re.compile(r"^(?:link|เชื่อม(?:บัญชี)?)\s*(\d{6})$", re.IGNORECASE)
+LINK_RE = re.compile(r"^(?:link|เชื่อม(?:บัญชี)?)\s+([A-Za-z0-9-]{1,20})$", re.IGNORECASE)
+# Link codes: 8 letters and digits that cannot be mistaken for each other (31**8, about 10**12),
+# shown as XXXX-XXXX; a LINE user gets LINK_ATTEMPTS tries an hour per station.
+LINK_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+LINK_CODE_LENGTH = 8
+LINK_ATTEMPTS = 5
+LINK_ATTEMPTS_WINDOW_S = 3600
 WEBHOOK_ACTOR = "line:webhook"
 CHANGED = "changed"
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What became of one try: FINISHED (delivered or failed) or try again in RETRY_IN_S."""
+
+    finished: bool
+    retry_in_s: int | None = None
+
+
+def backoff_s(attempts: int, retry_after_s: int | None = None) -> int:
+    """Seconds before try ATTEMPTS + 1: what LINE asked for (Retry-After), else doubling."""
+    if retry_after_s is not None:
+        return min(max(retry_after_s, 1), BACKOFF_MAX_S)
+    return min(BACKOFF_BASE_S * 2 ** max(attempts - 1, 0), BACKOFF_MAX_S)
 
 
 def _enqueue(task_name: str, *args) -> None:
@@ -218,7 +240,10 @@ def _text_answer(station, user_id, text, report_url) -> list:
         return [TextMessage(text=_("Report an incident here: %(url)s") % {"url": report_url})]
     match = LINK_RE.match(words)
     if match:
-        linked = supervisor_link_complete(station=station, line_user_id=user_id, code=match[1])
+        try:
+            linked = supervisor_link_complete(station=station, line_user_id=user_id, code=match[1])
+        except LinkAttemptsUsedUp:
+            return [TextMessage(text=_("Too many link codes tried. Try again in an hour."))]
         return [
             TextMessage(
                 text=_("Your LINE account is linked: SOS alerts will come here.")
@@ -253,7 +278,45 @@ def follower_follow(*, station: Station, line_user_id: str, at=None, display_nam
     follower.save()
     audit_append(actor=WEBHOOK_ACTOR, action="follower.joined", obj=follower)
     event_record(station=station, kind="follower.joined", payload={"id": follower.pk})
+    if not display_name:
+        # Asked after commit: a LINE outage must not lose the follow itself.
+        _enqueue("follower_profile_fetch", follower.pk)
     return follower
+
+
+def follower_profile_fill(*, follower_id: int, attempt: int = 1) -> Attempt:
+    """Ask LINE for a follower's display name and store it.
+
+    Return a finished Attempt when the name was stored or cannot be had (the follower left,
+    LINE does not know them, no channel), or one with RETRY_IN_S when LINE was busy or away
+    (ATTEMPT is this try's number, for the backoff).
+    The call to LINE runs outside any transaction.
+    """
+    follower = Follower.objects.filter(pk=follower_id, left_at__isnull=True).first()
+    if follower is None:
+        return Attempt(finished=True)
+    channel = LineChannel.objects.filter(station_id=follower.station_id, enabled=True).first()
+    token = channel.access_token if channel else ""
+    if not token:
+        return Attempt(finished=True)
+    name, result = line.profile(access_token=token, user_id=follower.line_user_id)
+    if name is None:
+        if result.retryable:
+            return Attempt(finished=False, retry_in_s=backoff_s(attempt, result.retry_after_s))
+        return Attempt(finished=True)
+    with transaction.atomic():
+        follower = Follower.objects.select_for_update().get(pk=follower_id)
+        name = name.strip()[: Follower._meta.get_field("display_name").max_length]
+        if name and follower.display_name != name:
+            follower.display_name = name
+            follower.save(update_fields=["display_name"])
+            audit_append(
+                actor=WEBHOOK_ACTOR,
+                action="follower.profile_filled",
+                obj=follower,
+                changes={"display_name": CHANGED},  # a person's name stays out of the trail
+            )
+    return Attempt(finished=True)
 
 
 @transaction.atomic
@@ -461,20 +524,6 @@ def broadcast_retry_failed(*, actor, broadcast_id: int) -> list[int]:
 # --- delivery --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Attempt:
-    """What became of one try: FINISHED (delivered or failed) or try again in RETRY_IN_S."""
-
-    finished: bool
-    retry_in_s: int | None = None
-
-
-def backoff_s(attempts: int, retry_after_s: int | None = None) -> int:
-    if retry_after_s is not None:
-        return min(max(retry_after_s, 1), BACKOFF_MAX_S)
-    return min(BACKOFF_BASE_S * 2 ** max(attempts - 1, 0), BACKOFF_MAX_S)
-
-
 def delivery_batch_attempt(*, batch_id: int) -> Attempt:
     """Make one try at sending a batch through LINE and record the result.
 
@@ -573,15 +622,36 @@ def delivery_batches_stalled(*, older_than=timedelta(minutes=15)) -> list[int]:
 # --- supervisors' LINE accounts and SOS alerts ----------------------------------------------
 
 
+def _code_normal(code: str) -> str:
+    return code.replace("-", "").replace(" ", "").upper()
+
+
 def _code_hash(code: str) -> str:
-    return hashlib.sha256(f"{settings.SECRET_KEY}:{code}".encode()).hexdigest()
+    return hashlib.sha256(f"{settings.SECRET_KEY}:{_code_normal(code)}".encode()).hexdigest()
+
+
+def _link_attempt_allowed(station: Station, line_user_id: str) -> bool:
+    """Count one try of a link code by LINE_USER_ID; False once they used up this hour's tries.
+
+    The count lives in the rate-limit cache, which lets tries through while Redis is away.
+    """
+    cache = caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")]
+    key = f"community:link-attempts:{station.pk}:{line_user_id}"
+    cache.add(key, 0, LINK_ATTEMPTS_WINDOW_S)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        log.warning("link-code attempts cannot be counted; not limiting")
+        return True
+    return count <= getattr(settings, "COMMUNITY_LINK_ATTEMPTS", LINK_ATTEMPTS)
 
 
 @transaction.atomic
 def supervisor_link_start(*, actor) -> str:
     """Give ACTOR (a supervisor) a one-time code to send to the station's LINE account."""
     access.require_supervisor(actor)
-    code = f"{secrets.randbelow(10**6):06d}"
+    raw = "".join(secrets.choice(LINK_CODE_ALPHABET) for _i in range(LINK_CODE_LENGTH))
+    code = f"{raw[:4]}-{raw[4:]}"
     link, _created = SupervisorLineLink.objects.select_for_update().get_or_create(officer=actor)
     link.code_hash, link.code_expires_at = _code_hash(code), timezone.now() + LINK_CODE_TTL
     link.save(update_fields=["code_hash", "code_expires_at"])
@@ -594,12 +664,25 @@ def _station_of(user):
     return profile.station if profile else None
 
 
+class LinkAttemptsUsedUp(Exception):
+    """This LINE user tried too many link codes this hour."""
+
+
 @transaction.atomic
 def supervisor_link_complete(*, station: Station, line_user_id: str, code: str) -> bool:
-    """Link the LINE account that sent CODE to the supervisor who was given it."""
+    """Link the LINE account that sent CODE to the supervisor of STATION who was given it.
+
+    Raises LinkAttemptsUsedUp when this LINE user has had this hour's tries.
+    """
+    if not _link_attempt_allowed(station, line_user_id):
+        raise LinkAttemptsUsedUp(line_user_id)
     link = (
         SupervisorLineLink.objects.select_for_update()
-        .filter(code_hash=_code_hash(code), code_expires_at__gt=timezone.now())
+        .filter(
+            code_hash=_code_hash(code),
+            code_expires_at__gt=timezone.now(),
+            officer__officer__station=station,
+        )
         .select_related("officer")
         .first()
     )
@@ -612,12 +695,38 @@ def supervisor_link_complete(*, station: Station, line_user_id: str, code: str) 
     return True
 
 
+DUTY_HOURS_MAX = 24
+
+
+@transaction.atomic
+def supervisor_duty_set(*, actor, hours: int) -> SupervisorLineLink:
+    """Say ACTOR (a supervisor) is on duty for the next HOURS (0: off duty now).
+
+    Escalated SOS alerts go over LINE to the station's supervisors on duty with a linked
+    account.
+    """
+    access.require_supervisor(actor)
+    if not 0 <= hours <= DUTY_HOURS_MAX:
+        raise ValidationError({"hours": _("Pick from 0 to 24 hours.")})
+    link, _created = SupervisorLineLink.objects.select_for_update().get_or_create(officer=actor)
+    link.on_duty_until = timezone.now() + timedelta(hours=hours) if hours else None
+    link.save(update_fields=["on_duty_until"])
+    audit_append(
+        actor=actor,
+        action="line_link.on_duty" if hours else "line_link.off_duty",
+        obj=link,
+        station=_station_of(actor),
+        changes={"until": link.on_duty_until},
+    )
+    return link
+
+
 class AlertNotSent(Exception):
     """LINE was busy or unreachable: the task should try again."""
 
 
 def sos_alert_supervisors(*, sos_id: int) -> int:
-    """Push an escalated SOS to its station's supervisors with a linked LINE account.
+    """Push an escalated SOS to its station's supervisors on duty with a linked LINE account.
 
     Return how many were reached. Raises AlertNotSent when LINE asks to retry; each
     supervisor's retry key is fixed per SOS, so a retry never alerts anyone twice.
@@ -632,6 +741,7 @@ def sos_alert_supervisors(*, sos_id: int) -> int:
             officer__is_active=True,
             officer__officer__station_id=sos.station_id,
             officer__officer__role=OfficerProfile.Role.SUPERVISOR,
+            on_duty_until__gt=timezone.now(),
         ).exclude(line_user_id="")
     )
     if not token or not links:
@@ -664,39 +774,36 @@ def sos_alert_supervisors(*, sos_id: int) -> int:
     return len(reached)
 
 
-# --- public notices from incidents -----------------------------------------------------------
-
-
-@transaction.atomic
-def notice_draft_create(*, actor, station: Station, text: str) -> Broadcast:
-    """Turn the text of a resolved incident into a public notice draft, personal data removed.
-
-    The supervisor reviews and sends it like any other broadcast.
-    """
-    return broadcast_create(
-        actor=actor,
-        station=station,
-        text=privacy.scrub(text).strip()[:4000],
-        audience=Broadcast.Audience.EVERYONE,
-        public=True,
-    )
-
-
 @transaction.atomic
 def follower_partner_set(*, actor, follower_id: int, partner_id: int | None) -> Follower:
-    """Mark a follower as a partner's contact (for partners-only broadcasts), or unmark it."""
+    """Mark a follower as a partner's contact (for partners-only broadcasts), or unmark it.
+
+    People do this as supervisors of the follower's station; a command or task for any station.
+    """
     if actor is None or isinstance(actor, str):  # a command or task: every station
         follower = Follower.objects.select_for_update().get(pk=follower_id)
     else:
+        access.require_supervisor(actor)
         follower = access.get_for_user(Follower.objects.all(), actor, lock=True, pk=follower_id)
     partner = None
     if partner_id is not None:
         partner = follower.station.partners.filter(pk=partner_id).first()
         if partner is None:
             raise ValidationError({"partner": _("The partner belongs to another station.")})
+    if follower.partner_id == (partner.pk if partner else None):
+        return follower
+    before = follower.partner_id
     follower.partner = partner
     follower.save(update_fields=["partner"])
     audit_append(
-        actor=actor, action="follower.partner_set", obj=follower, changes={"partner": partner_id}
+        actor=actor,
+        action="follower.partner_set",
+        obj=follower,
+        changes={"partner": [before, partner_id]},
+    )
+    event_record(
+        station=follower.station,
+        kind="follower.partner_set",
+        payload={"id": follower.pk, "partner": partner_id},
     )
     return follower

@@ -9,6 +9,7 @@ from community import line, services
 from community.models import LineChannel
 
 log = logging.getLogger(__name__)
+PROFILE_RETRIES = 5
 
 
 @shared_task(bind=True, max_retries=None, acks_late=True)
@@ -18,6 +19,20 @@ def delivery_batch_send(self, batch_id: int) -> str:
     if attempt.retry_in_s is not None:
         raise self.retry(countdown=attempt.retry_in_s)
     return "finished"
+
+
+@shared_task(bind=True, max_retries=PROFILE_RETRIES, acks_late=True)
+def follower_profile_fetch(self, follower_id: int) -> bool:
+    """Fill a new follower's display name from LINE; on 429/5xx/no answer try again later."""
+    attempt = services.follower_profile_fill(
+        follower_id=follower_id, attempt=self.request.retries + 1
+    )
+    if attempt.retry_in_s is None:
+        return True
+    if self.request.retries >= PROFILE_RETRIES:
+        log.warning("follower %s: no profile from LINE, the name stays empty", follower_id)
+        return False
+    raise self.retry(countdown=attempt.retry_in_s)
 
 
 @shared_task

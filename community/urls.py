@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from community import api, views, webhook
+from community import api, network_views, views, webhook
 
 app_name = "community"
 urlpatterns = [
@@ -22,8 +22,13 @@ urlpatterns = [
         name="notice-from-incident",
     ),
     path("community/line-link/", views.line_link, name="line-link"),
+    path("community/followers/", network_views.follower_list, name="follower-list"),
     path("community/partners/", views.partner_list, name="partner-list"),
+    path("community/partners/new/", network_views.partner_edit, name="partner-new"),
+    path("community/partners/<int:pk>/edit/", network_views.partner_edit, name="partner-edit"),
     path("community/meetings/", views.meeting_list, name="meeting-list"),
+    path("community/meetings/new/", network_views.meeting_edit, name="meeting-new"),
+    path("community/meetings/<int:pk>/edit/", network_views.meeting_edit, name="meeting-edit"),
     path("community/meetings/<int:pk>/", views.meeting_detail, name="meeting-detail"),
     path(
         "community/attachments/<int:pk>/",

@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from community import network_services, privacy, selectors, services
-from community.forms import AttachmentForm, BroadcastForm, DecisionForm, ScheduleForm
-from community.models import Broadcast, Meeting, MeetingAttachment, Partner
+from community import network_services, selectors, services
+from community.forms import AttachmentForm, BroadcastForm, DecisionForm, DutyForm, ScheduleForm
+from community.models import Broadcast, Meeting, MeetingAttachment, Partner, SupervisorLineLink
 from smartzone import access
 from smartzone.media import private_file_response
 
@@ -98,14 +98,16 @@ def _prefill(request) -> dict:
         text = selectors.incident_notice_text(report_id, request.user) if report_id else None
         if text is None:
             raise Http404(_("Not found."))
-        initial |= {"text": privacy.scrub(text), "public": True}
+        initial |= {"text": text, "public": True}
     return initial
 
 
 @access.supervisor_required
 @require_GET
 def notice_from_incident(request, incident_id: int):
-    """Open the compose page with a resolved incident's text, personal data removed."""
+    """Open the compose page with a resolved incident's text, personal data removed: nothing is
+    written until the supervisor saves the draft, and nothing sent until they send it from its
+    preview."""
     return redirect(f"{reverse('community:broadcast-new')}?incident={incident_id}")
 
 
@@ -164,11 +166,30 @@ def broadcast_action(request, pk: int, step: str):
 @access.supervisor_required
 @require_http_methods(["GET", "POST"])
 def line_link(request):
-    code = None
-    if request.method == "POST":
+    """Get a one-time code to link one's LINE account; say whether one is on duty."""
+    code, status = None, 200
+    duty_form = DutyForm()
+    if request.method == "POST" and "hours" in request.POST:
+        duty_form = DutyForm(request.POST)
+        if duty_form.is_valid():
+            try:
+                services.supervisor_duty_set(
+                    actor=request.user, hours=duty_form.cleaned_data["hours"]
+                )
+            except ValidationError as exc:
+                _errors(request, exc)
+            else:
+                return redirect("community:line-link")
+        status = 400
+    elif request.method == "POST":
         code = services.supervisor_link_start(actor=request.user)
-    link = getattr(request.user, "line_link", None)
-    return render(request, "community/line_link.html", {"code": code, "link": link})
+    link = SupervisorLineLink.objects.filter(officer=request.user).first()
+    return render(
+        request,
+        "community/line_link.html",
+        {"code": code, "link": link, "duty_form": duty_form},
+        status=status,
+    )
 
 
 # --- partners and meetings -------------------------------------------------------------------

@@ -221,9 +221,29 @@ MATRIX = {
         "302 403 403 403 405 405 405 302",
     ),
     "community:line-link": ("302 403 403 403 200 200 200 302", "302 403 403 403 200 200 200 302"),
+    "community:follower-list": (
+        "302 403 403 403 200 200 200 302",
+        "302 403 403 403 400 400 400 302",
+    ),
     "community:partner-list": (
         "302 403 200 200 200 200 200 302",
         "302 403 405 405 405 405 405 302",
+    ),
+    "community:partner-new": (
+        "302 403 403 403 200 200 200 302",
+        "302 403 403 403 400 400 400 302",
+    ),
+    "community:partner-edit": (
+        "302 403 403 403 200 404 200 302",
+        "302 403 403 403 400 404 400 302",
+    ),
+    "community:meeting-new": (
+        "302 403 403 403 200 200 200 302",
+        "302 403 403 403 400 400 400 302",
+    ),
+    "community:meeting-edit": (
+        "302 403 403 403 200 404 200 302",
+        "302 403 403 403 400 404 400 302",
     ),
     "community:meeting-list": (
         "302 403 200 200 200 200 200 302",
@@ -294,6 +314,8 @@ KWARGS = {
     "community:broadcast-action": lambda w: {"pk": w["broadcast"].pk, "step": "cancel"},
     "community:notice-from-incident": lambda w: {"incident_id": w["report"].pk},
     "community:meeting-detail": lambda w: {"pk": w["meeting"].pk},
+    "community:meeting-edit": lambda w: {"pk": w["meeting"].pk},
+    "community:partner-edit": lambda w: {"pk": w["partner"].pk},
     "community:attachment-download": lambda w: {"pk": w["attachment"].pk},
 }
 

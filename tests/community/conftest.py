@@ -70,3 +70,9 @@ def line_event(
     if kind == "follow":
         event["follow"] = {"isUnblocked": False}
     return event | extra
+
+
+@pytest.fixture(autouse=True)
+def _fresh_link_attempts(fresh_rate_limits):
+    """Link-code tries are counted in the rate-limit cache: each test starts with none."""
+    yield

@@ -3,6 +3,11 @@
 It records every request (method, path, headers, JSON body) and answers from a script of
 replies, then 200. Like LINE, it remembers retry keys it accepted: a request repeating one
 gets 409 with the accepted request's id, and `accepted` lists each message send once.
+A scripted reply may be kept for one path (`then(500, path="/v2/bot/profile/")`); profile
+requests take only such replies, so scripts written for message sends are left to them.
+
+GET /v2/bot/profile/<user id> answers with the name in `profiles` (404 for a user not in it,
+like LINE for someone who is not a friend of the account).
 """
 
 import json
@@ -32,6 +37,8 @@ class Reply:
     headers: dict = field(default_factory=dict)
     # LINE took the messages but the answer got lost (a 5xx or a timeout after acceptance).
     accepted_anyway: bool = False
+    # Only for requests whose path contains this (None: the next request, whatever it is).
+    path: str | None = None
 
 
 class FakeLine:
@@ -39,6 +46,7 @@ class FakeLine:
         self.requests: list[Recorded] = []
         self.accepted: list[Recorded] = []
         self.script: list[Reply] = []
+        self.profiles: dict[str, str] = {}
         self._keys: dict[str, str] = {}
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -60,9 +68,24 @@ class FakeLine:
     def sends(self, path_end: str = "") -> list[Recorded]:
         return [r for r in self.requests if r.path.endswith(path_end)]
 
+    def _scripted(self, recorded: Recorded, *, unscoped: bool = True) -> Reply | None:
+        for i, reply in enumerate(self.script):
+            if (reply.path is None and unscoped) or (reply.path and reply.path in recorded.path):
+                return self.script.pop(i)
+        return None
+
+    def _profile(self, recorded: Recorded) -> Reply:
+        user_id = recorded.path.rsplit("/", 1)[-1]
+        if user_id not in self.profiles:
+            return Reply(404, {"message": "Not found"})
+        body = {"userId": user_id, "displayName": self.profiles[user_id], "language": "th"}
+        return Reply(200, body, {"x-line-request-id": str(uuid.uuid4())})
+
     def _answer(self, recorded: Recorded) -> Reply:
         with self._lock:
             self.requests.append(recorded)
+            if recorded.path.startswith("/v2/bot/profile/"):
+                return self._scripted(recorded, unscoped=False) or self._profile(recorded)
             key = recorded.retry_key
             if key and key in self._keys:
                 return Reply(
@@ -70,7 +93,7 @@ class FakeLine:
                     {"message": "The retry key is already accepted"},
                     {"x-line-accepted-request-id": self._keys[key]},
                 )
-            reply = self.script.pop(0) if self.script else Reply(200, self._ok_body(recorded))
+            reply = self._scripted(recorded) or Reply(200, self._ok_body(recorded))
             if reply.status < 300 or reply.accepted_anyway:
                 request_id = str(uuid.uuid4())
                 reply.headers = {"x-line-request-id": request_id} | reply.headers
