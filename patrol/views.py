@@ -340,6 +340,7 @@ def coverage(request):
         station_id=station.pk, points=[r.point for r in report.rows], since=since, until=until
     )
     ranked = selectors.rank_by_incidents(list(report.rows), counts) if counts is not None else []
+    coming = selectors.shifts_to_advise(station_id=station.pk, now=timezone.now())
     if request.GET.get("format") == "csv":
         return _coverage_csv(station, form.cleaned_data, report, counts)
     return render(
@@ -350,11 +351,8 @@ def coverage(request):
             "form": form,
             "report": report,
             "ranked": ranked,
-            "advice_form": AdviceApplyForm(
-                initial=form.cleaned_data,
-                shifts=selectors.shifts_to_advise(station_id=station.pk, now=timezone.now()),
-            )
-            if ranked
+            "advice_form": AdviceApplyForm(initial=form.cleaned_data, shifts=coming)
+            if ranked and coming.exists()
             else None,
             "csv_query": urlencode(
                 {

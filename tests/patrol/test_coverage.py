@@ -219,6 +219,7 @@ def test_points_are_ranked_by_incidents_per_visit_with_a_suggested_interval(
     page = client.get("/patrol/coverage/", query)
     assert [(r.point, r.incidents) for r in page.context["ranked"]] == [(c, 1), (a, 3), (b, 0)]
     assert "No incident data yet" not in page.content.decode()
+    assert page.context["advice_form"] is None  # no coming shift to apply it to
     exported = client.get("/patrol/coverage/", query | {"format": "csv"})
     rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
     assert {row[0]: row[9] for row in rows[1:]} == {a.name: "3", b.name: "0", c.name: "1"}
@@ -260,6 +261,9 @@ def test_a_supervisor_applies_the_suggested_intervals_to_a_shift(
 ):
     a, b, _c = incidents
     client.force_login(supervisor)
+    page = client.get("/patrol/coverage/", {"since": "2026-03-02", "until": "2026-03-08"})
+    assert 'data-testid="apply-advice"' in page.content.decode()
+    assert list(page.context["advice_form"].fields["shift"].queryset) == [coming_shift]
     with django_capture_on_commit_callbacks(execute=True):
         response = apply_advice(client, coming_shift)
     assert response.status_code == 302
