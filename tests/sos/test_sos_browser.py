@@ -62,6 +62,9 @@ def test_a_kiosk_sos_flashes_and_stays_pinned_until_acknowledged(
 
     page.reload()
     expect(page.locator("#sz-sos-pinned li.sz-sos-pinned")).to_have_count(1, timeout=10_000)
+    expect(page.locator("#sz-sos-pinned .sz-nearby li[data-kind=patrol_point]")).to_contain_text(
+        f"{point.name} · 80 m"
+    )  # the open SOS list carries the nearest help too
 
     from sos.models import SosEvent
 
