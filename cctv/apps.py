@@ -7,6 +7,7 @@ class CctvConfig(AppConfig):
     verbose_name = _("CCTV and watchlist")
 
     def ready(self) -> None:
+        from cctv import nearby
         from smartzone import registry
 
         registry.register_event_labels(
@@ -36,7 +37,8 @@ class CctvConfig(AppConfig):
         registry.register_dashboard_nav("cctv:cameras", _("Cameras"))
         registry.register_dashboard_nav("cctv:jobs", _("Video analysis"))
         registry.register_dashboard_nav("cctv:watchlist", _("Watchlist"))
-        registry.register_nearby_provider("camera", _nearby_cameras)
+        registry.register_nearby_provider("camera", _nearby_cameras, label=_("Cameras"))
+        registry.register_video_request(nearby.cameras_look)
 
 
 def _nearby_cameras(station_id, lat, lng, radius_m):

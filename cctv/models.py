@@ -328,11 +328,20 @@ class AnalysisJob(models.Model):
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     # Renewed with every progress report: a running job whose heartbeat is old lost its worker.
     heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
+    # What asked for the job ("sos:12", "report:34"): "look at cameras" makes one per camera.
+    source = models.CharField(_("requested for"), max_length=60, blank=True, default="")
 
     class Meta:
         verbose_name = _("analysis job")
         verbose_name_plural = _("analysis jobs")
         ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["camera", "source"],
+                condition=~models.Q(source=""),
+                name="cctv_job_once_per_camera_and_source",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}"

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -105,6 +106,7 @@ def match_payload(match: FaceMatch) -> dict:
         "seen_at": match.seen_at.isoformat(),
         "camera": camera.pk if camera else None,
         "camera_name": camera.name if camera else "",
+        "url": reverse("cctv:match_review", args=[match.pk]),
     }
     if camera is not None:
         payload |= {"lat": camera.lat, "lng": camera.lng}

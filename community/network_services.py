@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.forms.models import model_to_dict
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -79,12 +80,13 @@ def meeting_save(*, actor, meeting: Meeting, partners=None, officers=None) -> Me
 @transaction.atomic
 def decision_save(*, actor, decision: Decision) -> Decision:
     """Record or change a decision of a meeting."""
+    meeting_url = reverse("community:meeting-detail", args=[decision.meeting_id])
     return _save(
         actor=actor,
         obj=decision,
         entity="decision",
         station=decision.meeting.station,
-        payload={"title": decision.text[:80], "owner": decision.owner},
+        payload={"title": decision.text[:80], "owner": decision.owner, "url": meeting_url},
     )
 
 

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from linebot.v3.exceptions import InvalidSignatureError
@@ -97,6 +98,7 @@ def broadcast_payload(broadcast: Broadcast) -> dict:
         "title": broadcast.title,
         "state": broadcast.state,
         "audience": broadcast.audience,
+        "url": reverse("community:broadcast-detail", args=[broadcast.pk]),
     }
 
 

@@ -7,6 +7,7 @@ class IncidentsConfig(AppConfig):
     verbose_name = _("Citizen reports and tip-offs")
 
     def ready(self) -> None:
+        from incidents import selectors
         from smartzone import registry
 
         registry.register_event_labels(
@@ -29,4 +30,8 @@ class IncidentsConfig(AppConfig):
         )
         registry.register_public_link(
             registry.PublicLink("incidents:track", _("Check a report's status"))
+        )
+        # Past incidents around a point are data for patrol planning, not "nearest help".
+        registry.register_nearby_provider(
+            "incident", selectors.nearby_reports, label=_("Incidents"), help=False
         )

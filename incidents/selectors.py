@@ -5,8 +5,8 @@ from datetime import timedelta
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from incidents.models import Report, ReportUpdate, normalise_tracking_code
-from smartzone import access, geo
+from incidents.models import Report, ReportUpdate, format_tracking_code, normalise_tracking_code
+from smartzone import access, geo, registry
 
 DUPLICATE_RADIUS_M = 150
 DUPLICATE_WINDOW = timedelta(hours=2)
@@ -139,3 +139,32 @@ def geojson_features(queryset: QuerySet[Report], *, limit: int) -> list[dict]:
 
 def open_filter() -> Q:
     return ~Q(state__in=[Report.State.RESOLVED, Report.State.REJECTED])
+
+
+def nearby_reports(
+    station_id: int, lat: float, lng: float, radius_m: float, *, since=None, until=None
+) -> list[registry.NearbyItem]:
+    """Return the station's reports received in [SINCE, UNTIL) within RADIUS_M of (LAT, LNG),
+    as the registry's "incident" items. Rejected reports (spam, duplicates merged into another,
+    not a police matter) are not incidents."""
+    dlat = radius_m / METRES_PER_DEGREE
+    dlng = radius_m / (METRES_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01))
+    rows = Report.objects.filter(
+        station_id=station_id,
+        lat__range=(lat - dlat, lat + dlat),
+        lng__range=(lng - dlng, lng + dlng),
+    ).exclude(state=Report.State.REJECTED)
+    if since is not None:
+        rows = rows.filter(created_at__gte=since)
+    if until is not None:
+        rows = rows.filter(created_at__lt=until)
+    items = []
+    for pk, code, r_lat, r_lng in rows.values_list("pk", "tracking_code", "lat", "lng"):
+        distance = geo.distance_m(lat, lng, r_lat, r_lng)
+        if distance <= radius_m:
+            items.append(
+                registry.NearbyItem(
+                    "incident", pk, format_tracking_code(code), r_lat, r_lng, distance
+                )
+            )
+    return items

@@ -26,7 +26,7 @@ from incidents.models import (
     new_tracking_code,
 )
 from incidents.photos import CleanPhoto, clean_photos
-from smartzone import access, geo
+from smartzone import access, geo, registry
 from smartzone.audit import actor_label, audit_append
 from smartzone.errors import save_file_or_refuse
 from smartzone.outbox import event_record
@@ -160,8 +160,12 @@ def _report_create(
             "photos": len(photos),
         },
     )
+    nearby = registry.find_nearby(station_id=station.pk, lat=lat, lng=lng)
     event_record(
-        station=station, kind="report.submitted", payload=report_payload(report), zone=zone
+        station=station,
+        kind="report.submitted",
+        payload=report_payload(report) | {"nearby": registry.nearby_payload(nearby)},
+        zone=zone,
     )
     return report
 
@@ -327,6 +331,33 @@ def report_transition(
 
 
 @transaction.atomic
+@transaction.atomic
+def report_cameras_look(*, actor, report_id: int) -> list:
+    """Ask for video analysis of the cameras within 200 m over the 10 minutes around the
+    report (when it happened, else when it came in); return the jobs created. Made once even if
+    asked twice at once: the report row stays locked while they are."""
+    report = _get_locked(actor, report_id)
+    if not registry.VIDEO_REQUEST:
+        raise ValidationError(_("Video analysis is not available."))
+    jobs = registry.VIDEO_REQUEST[0](
+        actor=actor,
+        station_id=report.station_id,
+        source=f"report:{report.pk}",
+        at=report.occurred_at or report.created_at,
+        lat=report.lat,
+        lng=report.lng,
+        purpose=_("Cameras around report %(code)s") % {"code": report.display_code},
+    )
+    if jobs:
+        audit_append(
+            actor=actor,
+            action="report.cameras_requested",
+            obj=report,
+            changes={"jobs": [job.pk for job in jobs], "cameras": [job.camera_id for job in jobs]},
+        )
+    return jobs
+
+
 def report_update_add(*, actor, report_id: int, text: str, public: bool) -> ReportUpdate:
     """Add an officer's update: PUBLIC shows on the reporter's tracking page, else a note."""
     report = _get_locked(actor, report_id)

@@ -19,6 +19,7 @@ urlpatterns = [
     path("reports/<int:pk>/transition/", views.report_transition, name="transition"),
     path("reports/<int:pk>/updates/", views.report_update, name="update"),
     path("reports/<int:pk>/merge/", views.report_merge, name="merge"),
+    path("reports/<int:pk>/cameras/", views.report_cameras, name="cameras"),
     path("reports/<int:pk>/photos/<int:photo_pk>/", views.report_photo, name="photo"),
 ]
 

@@ -30,7 +30,7 @@ from incidents.forms import (
 )
 from incidents.models import TRANSITIONS, Report, ReportPhoto
 from incidents.photos import MAX_PHOTOS
-from smartzone import access
+from smartzone import access, registry
 from smartzone.media import private_file_response
 from smartzone.models import SafetyZone
 
@@ -430,6 +430,9 @@ def report_detail(request, pk: int):
             "transition_form": TransitionForm(station=report.station),
             "update_form": UpdateForm(),
             "candidates": selectors.duplicate_candidates(report) if report.is_open else [],
+            "nearby": registry.nearby_sections(
+                registry.find_nearby(station_id=report.station_id, lat=report.lat, lng=report.lng)
+            ),
             "map_config": {
                 "lat": report.lat,
                 "lng": report.lng,
@@ -514,6 +517,29 @@ def report_merge(request, pk: int):
         return redirect("incidents:detail", pk=pk)
     messages.success(request, _("Merged."))
     return redirect("incidents:detail", pk=form.cleaned_data["into"])
+
+
+@access.officer_required
+@require_POST
+def report_cameras(request, pk: int):
+    """Ask for video analysis of the cameras around the report ("look at cameras")."""
+    report = access.get_for_user(Report.objects, request.user, pk=pk)
+    try:
+        jobs = services.report_cameras_look(actor=request.user, report_id=report.pk)
+    except ValidationError as exc:
+        _messages_from(request, exc)
+    else:
+        if jobs:
+            messages.success(
+                request,
+                _("Video analysis asked for %(count)d cameras within 200 m.")
+                % {"count": len(jobs)},
+            )
+        else:
+            messages.info(
+                request, _("No camera within 200 m is left to analyse (asked for already?).")
+            )
+    return redirect("incidents:detail", pk=pk)
 
 
 @access.officer_required

@@ -26,4 +26,9 @@ class PatrolConfig(AppConfig):
         )
         registry.register_dashboard_script("patrol/dashboard.js")
         registry.register_dashboard_nav("patrol:points", _("Patrol"))
-        registry.register_nearby_provider("patrol_point", selectors.nearby_points)
+        registry.register_nearby_provider(
+            "patrol_point", selectors.nearby_points, label=_("Patrol points")
+        )
+        registry.register_nearby_provider(
+            "officer", selectors.nearby_officers, label=_("Officers on shift")
+        )

@@ -140,3 +140,17 @@ class CoverageForm(forms.Form):
                     _("Choose at most %(days)d days.") % {"days": MAX_COVERAGE_DAYS},
                 )
         return data
+
+
+class AdviceApplyForm(CoverageForm):
+    """Apply the patrol advice of a coverage range to one coming shift."""
+
+    shift = forms.ModelChoiceField(label=_("Shift"), queryset=PatrolShift.objects.none())
+
+    def __init__(self, *args, shifts=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if shifts is not None:
+            self.fields["shift"].queryset = shifts
+        self.fields["shift"].label_from_instance = lambda shift: (
+            f"{shift.name} · {timezone.localtime(shift.starts_at):%Y-%m-%d %H:%M}"
+        )

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from patrol.models import (
     CheckIn,
@@ -97,6 +98,17 @@ class CoverageRow:
         return self.planned - self.met
 
     @property
+    def incidents_per_visit(self) -> float | None:
+        """Incidents near the point per check-in at it; an unvisited point counts one visit."""
+        if self.incidents is None:
+            return None
+        return self.incidents / max(self.visits, 1)
+
+    @property
+    def suggested_interval(self) -> int | None:
+        return None if self.incidents is None else suggest_interval(self.incidents, self.visits)
+
+    @property
     def met_percent(self) -> int | None:
         return round(100 * self.met / self.planned) if self.planned else None
 
@@ -186,21 +198,62 @@ INCIDENT_KIND = "incident"
 INCIDENT_RADIUS_M = 150
 
 
-def incident_counts(*, station_id: int, points: list[PatrolPoint]) -> dict[int, int] | None:
-    """Return {point id: incidents near it} from the registered incident provider, or None if
-    no app provides incidents."""
+def incident_counts(
+    *, station_id: int, points: list[PatrolPoint], since=None, until=None
+) -> dict[int, int] | None:
+    """Return {point id: incidents near it received in [SINCE, UNTIL)} from the registered
+    incident provider, or None if no app provides incidents."""
     provider = registry.NEARBY_PROVIDERS.get(INCIDENT_KIND)
     if provider is None:
         return None
-    return {p.pk: len(provider(station_id, p.lat, p.lng, INCIDENT_RADIUS_M)) for p in points}
+    return {
+        p.pk: len(provider(station_id, p.lat, p.lng, INCIDENT_RADIUS_M, since=since, until=until))
+        for p in points
+    }
+
+
+# The patrol advice: a point with no incidents is visited once a long night shift
+# (BASE_INTERVAL_MINUTES); the interval shrinks as incidents per visit grow, as
+# BASE / (1 + incidents per visit), rounded down to 10 minutes and kept within what a shift
+# point allows (10 minutes to a day). E.g. 3 incidents and 5 visits: 480 / 1.6 = 300 minutes;
+# 1 incident and no visit: 240; 10 incidents and 1 visit: 480 / 11 = 43.6 -> 40.
+BASE_INTERVAL_MINUTES = 480
+MIN_INTERVAL_MINUTES = 10
+MAX_INTERVAL_MINUTES = 1440
+
+
+def suggest_interval(incidents: int, visits: int) -> int:
+    """Return the suggested minutes between visits of a point (the rule above)."""
+    minutes = BASE_INTERVAL_MINUTES / (1 + incidents / max(visits, 1))
+    minutes = int(minutes // 10 * 10)
+    return max(MIN_INTERVAL_MINUTES, min(MAX_INTERVAL_MINUTES, minutes))
 
 
 def rank_by_incidents(rows: list[CoverageRow], counts: Mapping[int, int]) -> list[CoverageRow]:
-    """Return ROWS with their incident counts, most incidents first, then fewest visits first
-    (the points that most need more patrols on top)."""
+    """Return ROWS with their incident counts, the most incidents per visit first, then the
+    most incidents, then the fewest visits (the points that most need more patrols on top)."""
     for row in rows:
         row.incidents = counts.get(row.point.pk, 0)
-    return sorted(rows, key=lambda r: (-(r.incidents or 0), r.visits, r.point.name))
+    return sorted(
+        rows,
+        key=lambda r: (-(r.incidents_per_visit or 0), -(r.incidents or 0), r.visits, r.point.name),
+    )
+
+
+def advice(*, station, since: datetime, until: datetime, now: datetime) -> list[CoverageRow]:
+    """Return the station's points ranked for the patrol advice over [SINCE, UNTIL), each with
+    its suggested interval; [] when no app provides incidents."""
+    report = coverage(station=station, since=since, until=until, now=now)
+    station_id = getattr(station, "pk", station)
+    counts = incident_counts(
+        station_id=station_id, points=[r.point for r in report.rows], since=since, until=until
+    )
+    return [] if counts is None else rank_by_incidents(list(report.rows), counts)
+
+
+def shifts_to_advise(*, station_id: int, now: datetime) -> QuerySet[PatrolShift]:
+    """The station's shifts the advice can still be applied to: those not yet over."""
+    return PatrolShift.objects.filter(station_id=station_id, ends_at__gt=now).order_by("starts_at")
 
 
 # --- nearest help ------------------------------------------------------------------------------
@@ -221,6 +274,29 @@ def nearby_points(
                     name=point.name,
                     lat=point.lat,
                     lng=point.lng,
+                    distance_m=distance,
+                )
+            )
+    return items
+
+
+def nearby_officers(
+    station_id: int, lat: float, lng: float, radius_m: float
+) -> list[registry.NearbyItem]:
+    """Return the officers on a shift of the station now whose last shared position (within
+    the hour) is within RADIUS_M of (LAT, LNG)."""
+    items = []
+    for position in current_positions(station_id=station_id, now=timezone.now()):
+        distance = geo.distance_m(lat, lng, position.lat, position.lng)
+        if distance <= radius_m:
+            user = position.officer
+            items.append(
+                registry.NearbyItem(
+                    kind="officer",
+                    id=user.pk,
+                    name=user.get_full_name() or user.get_username(),
+                    lat=position.lat,
+                    lng=position.lng,
                     distance_m=distance,
                 )
             )

@@ -13,6 +13,7 @@ from io import BytesIO
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -99,6 +100,7 @@ def checkin_payload(checkin: CheckIn) -> dict:
         "away": checkin.away_from_point,
         "away_reason": checkin.away_reason,
         "checked_at": checkin.checked_at.isoformat(),
+        "url": reverse("patrol:checkin-done", args=[checkin.pk]),
     }
 
 
@@ -357,6 +359,10 @@ def shift_plan(
         errors |= exc.message_dict
     if errors:
         raise ValidationError(errors)
+    if shift.end_announced_at is not None and shift.ends_at > shift.end_announced_at:
+        # The end was announced, but the shift now ends after that announcement: tell the
+        # dashboards again when the new end passes.
+        shift.end_announced_at = None
     shift.save()
     shift.officers.set(officers)
     shift.plan.all().delete()
@@ -373,6 +379,50 @@ def shift_plan(
         changes={"after": after} if creating else _diff(before, after),
     )
     event_record(station=shift.station, kind=action, payload=shift_payload(shift))
+    return shift
+
+
+@transaction.atomic
+def shift_advice_apply(
+    *, actor, shift_id: int, since: datetime, until: datetime, now: datetime | None = None
+) -> PatrolShift:
+    """Set each point of the shift to the interval the patrol advice over [SINCE, UNTIL)
+    suggests (patrol.selectors.suggest_interval). Only a supervisor of the shift's station, and
+    only for a shift not yet over; needs incident data."""
+    now = now or timezone.now()
+    if _is_person(actor):
+        access.require_supervisor(actor)
+        shift = access.get_for_user(PatrolShift.objects.all(), actor, lock=True, pk=shift_id)
+    else:
+        shift = PatrolShift.objects.select_for_update().get(pk=shift_id)
+    if shift.ends_at <= now:
+        raise ValidationError({"shift": _("This shift is over; plan a coming one.")})
+    ranked = selectors.advice(station=shift.station, since=since, until=until, now=now)
+    if not ranked:
+        raise ValidationError({"shift": _("There is no incident data to advise on yet.")})
+    suggested = {row.point.pk: row.suggested_interval for row in ranked}
+    before = _shift_snapshot(shift)
+    changed = []
+    for row in shift.plan.select_for_update():
+        minutes = suggested.get(row.point_id)
+        if minutes is not None and minutes != row.interval_minutes:
+            row.interval_minutes = minutes
+            row.full_clean()
+            row.save(update_fields=["interval_minutes"])
+            changed.append(row.point_id)
+    after = _shift_snapshot(shift)
+    audit_append(
+        actor=actor,
+        action="patrol_shift.advice_applied",
+        obj=shift,
+        changes=_diff(before, after)
+        | {"advice_since": since.isoformat(), "advice_until": until.isoformat()},
+    )
+    event_record(
+        station=shift.station,
+        kind="patrol_shift.updated",
+        payload=shift_payload(shift) | {"advice_applied": sorted(changed)},
+    )
     return shift
 
 

@@ -20,6 +20,7 @@ urlpatterns = [
     path("patrol/shifts/new/", views.shift_edit, name="shift-new"),
     path("patrol/shifts/<int:pk>/edit/", views.shift_edit, name="shift-edit"),
     path("patrol/coverage/", views.coverage, name="coverage"),
+    path("patrol/coverage/apply/", views.coverage_apply, name="coverage-apply"),
 ]
 
 

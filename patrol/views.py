@@ -15,7 +15,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from patrol import qrsheet, selectors, services
-from patrol.forms import CheckInForm, CoverageForm, PointForm, PositionForm, ShiftForm
+from patrol.forms import (
+    AdviceApplyForm,
+    CheckInForm,
+    CoverageForm,
+    PointForm,
+    PositionForm,
+    ShiftForm,
+)
 from patrol.models import CheckIn, PatrolPoint, PatrolShift
 from patrol.tokens import CheckInRefused, make_token, point_for_token
 from smartzone import access
@@ -329,8 +336,11 @@ def coverage(request):
     since = _day_start(form.cleaned_data["since"])
     until = _day_start(form.cleaned_data["until"] + timedelta(days=1))
     report = selectors.coverage(station=station, since=since, until=until, now=timezone.now())
-    counts = selectors.incident_counts(station_id=station.pk, points=[r.point for r in report.rows])
+    counts = selectors.incident_counts(
+        station_id=station.pk, points=[r.point for r in report.rows], since=since, until=until
+    )
     ranked = selectors.rank_by_incidents(list(report.rows), counts) if counts is not None else []
+    coming = selectors.shifts_to_advise(station_id=station.pk, now=timezone.now())
     if request.GET.get("format") == "csv":
         return _coverage_csv(station, form.cleaned_data, report, counts)
     return render(
@@ -341,6 +351,9 @@ def coverage(request):
             "form": form,
             "report": report,
             "ranked": ranked,
+            "advice_form": AdviceApplyForm(initial=form.cleaned_data, shifts=coming)
+            if ranked and coming.exists()
+            else None,
             "csv_query": urlencode(
                 {
                     "station": station.pk,
@@ -368,6 +381,47 @@ def coverage(request):
             },
         },
     )
+
+
+@access.supervisor_required
+@require_POST
+def coverage_apply(request):
+    """Set a coming shift's visit intervals to the advice of the coverage range."""
+    station = _station(request)
+    form = AdviceApplyForm(
+        request.POST,
+        shifts=selectors.shifts_to_advise(station_id=station.pk, now=timezone.now()),
+    )
+    back = (
+        reverse("patrol:coverage")
+        + "?"
+        + urlencode(
+            {k: request.POST.get(k, "") for k in ("since", "until")} | {"station": station.pk}
+        )
+    )
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            for message in errors:
+                messages.error(request, f"{label}: {message}" if label else message)
+        page = {"station": station, "form": CoverageForm(request.POST)}
+        return render(request, "patrol/coverage.html", page, status=400)
+    data = form.cleaned_data
+    try:
+        shift = services.shift_advice_apply(
+            actor=request.user,
+            shift_id=data["shift"].pk,
+            since=_day_start(data["since"]),
+            until=_day_start(data["until"] + timedelta(days=1)),
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request, _("The advice was applied to shift %(name)s.") % {"name": shift.name}
+        )
+    return redirect(back)
 
 
 def _coverage_csv(station, dates, report, counts) -> HttpResponse:

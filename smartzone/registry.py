@@ -45,9 +45,25 @@ class NearbyItem:
     lng: float
     distance_m: float
 
+    def as_payload(self) -> dict:
+        """Return the item as sent in a live alert."""
+        return {
+            "kind": self.kind,
+            "kind_label": str(NEARBY_LABELS.get(self.kind, self.kind)),
+            "id": self.id,
+            "name": self.name,
+            "lat": self.lat,
+            "lng": self.lng,
+            "distance_m": round(self.distance_m, 1),
+        }
 
-# A provider takes (station_id, lat, lng, radius_m) and returns NearbyItems.
+
+# A provider takes (station_id, lat, lng, radius_m) and returns NearbyItems. A provider of data
+# rather than help (the incidents around a point) also takes since= and until= keywords.
 NEARBY_PROVIDERS: dict[str, Callable[..., list[NearbyItem]]] = {}
+NEARBY_LABELS: dict[str, str] = {}
+# The kinds find_nearby offers as "nearest help" by default (not, say, past incidents).
+HELP_KINDS: list[str] = []
 
 
 def register_event_labels(labels: dict) -> None:
@@ -70,18 +86,59 @@ def register_public_link(link: PublicLink) -> None:
         PUBLIC_LINKS.append(link)
 
 
-def register_nearby_provider(kind: str, provider: Callable[..., list[NearbyItem]]) -> None:
+def register_nearby_provider(
+    kind: str, provider: Callable[..., list[NearbyItem]], *, label=None, help: bool = True
+) -> None:
+    """Offer items of KIND around a point; HELP says whether they are "nearest help"."""
     NEARBY_PROVIDERS[kind] = provider
+    NEARBY_LABELS[kind] = label or kind
+    if help and kind not in HELP_KINDS:
+        HELP_KINDS.append(kind)
+    elif not help and kind in HELP_KINDS:
+        HELP_KINDS.remove(kind)
 
 
 def find_nearby(
-    *, station_id: int, lat: float, lng: float, radius_m: float = 500, limit: int = 5
+    *,
+    station_id: int,
+    lat: float,
+    lng: float,
+    radius_m: float = 500,
+    limit: int = 5,
+    kinds: list[str] | None = None,
 ) -> dict[str, list[NearbyItem]]:
-    """Return, per kind, the nearest LIMIT items within RADIUS_M of the point, nearest first."""
+    """Return, per kind (the help kinds unless KINDS), the nearest LIMIT items within RADIUS_M
+    of the point, nearest first."""
+    chosen = HELP_KINDS if kinds is None else kinds
     return {
-        kind: sorted(provider(station_id, lat, lng, radius_m), key=lambda i: i.distance_m)[:limit]
-        for kind, provider in NEARBY_PROVIDERS.items()
+        kind: sorted(
+            NEARBY_PROVIDERS[kind](station_id, lat, lng, radius_m), key=lambda i: i.distance_m
+        )[:limit]
+        for kind in chosen
+        if kind in NEARBY_PROVIDERS
     }
+
+
+def nearby_sections(found: dict[str, list[NearbyItem]]) -> list[dict]:
+    """Return find_nearby's answer as [{kind, label, items}] for a page."""
+    return [
+        {"kind": kind, "label": NEARBY_LABELS.get(kind, kind), "items": items}
+        for kind, items in found.items()
+    ]
+
+
+def nearby_payload(found: dict[str, list[NearbyItem]]) -> list[dict]:
+    """Return find_nearby's answer as one list for an event payload, nearest first per kind."""
+    return [item.as_payload() for items in found.values() for item in items]
+
+
+# The cctv app answers "look at cameras": (actor, station_id, source, at, lat, lng, purpose)
+# -> the analysis jobs it created for the cameras around the point (none twice per SOURCE).
+VIDEO_REQUEST: list[Callable[..., list]] = []
+
+
+def register_video_request(handler: Callable[..., list]) -> None:
+    VIDEO_REQUEST[:] = [handler]
 
 
 # Called with the id of an SOS that escalated (after its transaction commits), e.g. by the

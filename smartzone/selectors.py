@@ -72,6 +72,11 @@ def last_event_id(*, station_id: int) -> int:
     return last.first() or 0
 
 
+# Kinds the timeline list leaves out: an officer's position every few seconds says nothing a
+# reader needs and would bury everything else (the dashboard map still shows them).
+TIMELINE_HIDDEN_KINDS = ("patrol.position",)
+
+
 def timeline_page(*, limit: int = 50, **filters) -> list[Event]:
     """Return one page of the station's timeline, newest first (see timeline_query)."""
     return list(timeline_query(**filters)[:limit])
@@ -92,7 +97,11 @@ def timeline_query(
     KINDS are kind prefixes ("sos", "incident.report"); BEFORE_ID continues from the last id of
     the previous page (keyset pagination: the page costs the same however deep it is).
     """
-    events = Event.objects.filter(station_id=station_id).select_related("zone")
+    events = (
+        Event.objects.filter(station_id=station_id)
+        .exclude(kind__in=TIMELINE_HIDDEN_KINDS)
+        .select_related("zone")
+    )
     if kinds:
         prefix_filter = Q()
         for kind in kinds:

@@ -303,6 +303,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # SOS states appear in two components (an SOS, an open SOS with its nearest help).
+    "ENUM_NAME_OVERRIDES": {"SosStateEnum": "sos.models.SosEvent.State"},
 }
 
 # Map: Leaflet assets come from django-leaflet's static files; only tiles are fetched from

@@ -113,6 +113,7 @@ def timeline(request):
                 "lastEventId": selectors.last_event_id(station_id=station.pk),
                 "labels": {k: str(v) for k, v in registry.EVENT_LABELS.items()},
                 "kinds": filters.get("kind") or [],
+                "hidden": list(selectors.TIMELINE_HIDDEN_KINDS),
                 "zone": filters.get("zone"),
                 "q": filters.get("q", ""),
             },

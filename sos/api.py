@@ -11,7 +11,12 @@ from rest_framework.views import APIView
 
 from smartzone import access
 from sos import selectors, services
-from sos.serializers import HeartbeatSerializer, KioskSosSerializer, SosSerializer
+from sos.serializers import (
+    HeartbeatSerializer,
+    KioskSosSerializer,
+    OpenSosSerializer,
+    SosSerializer,
+)
 from sos.signing import KioskDevice, KioskSignatureAuthentication
 
 
@@ -85,9 +90,9 @@ class HeartbeatView(KioskView):
 
 
 class OpenSosViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    """The station's open SOS events (the dashboard pins them)."""
+    """The station's open SOS events with their nearest help (the dashboard pins them)."""
 
-    serializer_class = SosSerializer
+    serializer_class = OpenSosSerializer
     permission_classes = [access.IsOfficer]
     pagination_class = None
 

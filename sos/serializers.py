@@ -5,8 +5,10 @@ import binascii
 
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from smartzone import registry
 from sos.models import SosEvent
 
 MAX_SNAPSHOT_BYTES = 1024 * 1024
@@ -67,3 +69,28 @@ class SosSerializer(serializers.ModelSerializer):
             "escalated_at",
         ]
         read_only_fields = fields
+
+
+class NearbySerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    kind_label = serializers.CharField()
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    lat = serializers.FloatField()
+    lng = serializers.FloatField()
+    distance_m = serializers.FloatField()
+
+
+class OpenSosSerializer(SosSerializer):
+    """An open SOS as the dashboard pins it: with the nearest help (as in its live alert)."""
+
+    nearby = serializers.SerializerMethodField()
+
+    class Meta(SosSerializer.Meta):
+        fields = [*SosSerializer.Meta.fields, "nearby"]
+        read_only_fields = fields
+
+    @extend_schema_field(NearbySerializer(many=True))
+    def get_nearby(self, sos: SosEvent) -> list[dict]:
+        found = registry.find_nearby(station_id=sos.station_id, lat=sos.lat, lng=sos.lng)
+        return registry.nearby_payload(found)

@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,6 +33,7 @@ def kiosk_payload(kiosk: Kiosk) -> dict:
         "lng": kiosk.lng,
         "status": kiosk.status,
         "last_seen": kiosk.last_seen.isoformat() if kiosk.last_seen else None,
+        "url": reverse("sos:kiosks"),
     }
 
 
@@ -47,6 +49,7 @@ def sos_payload(sos: SosEvent) -> dict:
         "message": sos.message,
         "state": sos.state,
         "received_at": sos.received_at.isoformat(),
+        "url": reverse("sos:detail", args=[sos.pk]),
     }
 
 
@@ -161,7 +164,12 @@ def _record_raised(sos: SosEvent, actor) -> None:
             "client_event_id": sos.client_event_id,
         },
     )
-    event_record(station=sos.station, kind="sos.raised", payload=sos_payload(sos))
+    nearby = registry.find_nearby(station_id=sos.station_id, lat=sos.lat, lng=sos.lng)
+    event_record(
+        station=sos.station,
+        kind="sos.raised",
+        payload=sos_payload(sos) | {"nearby": registry.nearby_payload(nearby)},
+    )
 
 
 def sos_receive(
@@ -331,6 +339,33 @@ def sos_close(*, actor, sos_id: int, outcome: str, note: str = "") -> SosEvent:
         extra={"outcome": outcome},
         fields=("outcome", "outcome_note"),
     )
+
+
+@transaction.atomic
+def sos_cameras_look(*, actor, sos_id: int) -> list:
+    """Ask for video analysis of the cameras within 200 m over the 10 minutes around the SOS;
+    return the jobs created. Clicked twice (or by two officers at once), the jobs are made once:
+    the SOS row stays locked while they are."""
+    sos = _get_locked(actor, sos_id)
+    if not registry.VIDEO_REQUEST:
+        raise ValidationError(_("Video analysis is not available."))
+    jobs = registry.VIDEO_REQUEST[0](
+        actor=actor,
+        station_id=sos.station_id,
+        source=f"sos:{sos.pk}",
+        at=sos.received_at,
+        lat=sos.lat,
+        lng=sos.lng,
+        purpose=_("Cameras around SOS #%(id)s") % {"id": sos.pk},
+    )
+    if jobs:
+        audit_append(
+            actor=actor,
+            action="sos.cameras_requested",
+            obj=sos,
+            changes={"jobs": [job.pk for job in jobs], "cameras": [job.camera_id for job in jobs]},
+        )
+    return jobs
 
 
 def escalate_after_s() -> int:

@@ -47,6 +47,9 @@ def sos_detail(request, pk: int):
                 services.sos_dispatch(actor=request.user, sos_id=sos.pk, officer_ids=ids)
             elif step == "on_scene":
                 services.sos_on_scene(actor=request.user, sos_id=sos.pk)
+            elif step == "cameras":
+                jobs = services.sos_cameras_look(actor=request.user, sos_id=sos.pk)
+                _say_jobs(request, jobs)
             elif step == "close":
                 services.sos_close(
                     actor=request.user,
@@ -64,9 +67,21 @@ def sos_detail(request, pk: int):
         "sos": sos,
         "officers": OfficerProfile.objects.filter(station_id=sos.station_id).select_related("user"),
         "outcomes": SosEvent.Outcome.choices,
-        "nearby": registry.find_nearby(station_id=sos.station_id, lat=sos.lat, lng=sos.lng),
+        "nearby": registry.nearby_sections(
+            registry.find_nearby(station_id=sos.station_id, lat=sos.lat, lng=sos.lng)
+        ),
     }
     return render(request, "sos/detail.html", context)
+
+
+def _say_jobs(request, jobs) -> None:
+    if jobs:
+        messages.success(
+            request,
+            _("Video analysis asked for %(count)d cameras within 200 m.") % {"count": len(jobs)},
+        )
+    else:
+        messages.info(request, _("No camera within 200 m is left to analyse (asked for already?)."))
 
 
 @access.supervisor_required

@@ -156,6 +156,7 @@ MATRIX = {
     "incidents:transition": ("302 403 405 405 405 405 405 302", "302 403 302 404 302 404 302 302"),
     "incidents:update": ("302 403 405 405 405 405 405 302", "302 403 302 404 302 404 302 302"),
     "incidents:merge": ("302 403 405 405 405 405 405 302", "302 403 302 404 302 404 302 302"),
+    "incidents:cameras": ("302 403 405 405 405 405 405 302", "302 403 302 404 302 404 302 302"),
     "incidents:photo": ("302 403 200 404 200 404 200 302", "302 403 405 405 405 405 405 302"),
     "sos:api-events": ("401 401 401 401 401 401 401 405", "401 401 401 401 401 401 401 400"),
     "sos:api-heartbeats": ("401 401 401 401 401 401 401 405", "401 401 401 401 401 401 401 200"),
@@ -192,6 +193,10 @@ MATRIX = {
     "patrol:shift-new": ("302 403 403 403 200 200 200 302", "302 403 403 403 200 200 200 302"),
     "patrol:shift-edit": ("302 403 403 403 200 404 200 302", "302 403 403 403 200 404 200 302"),
     "patrol:coverage": ("302 403 403 403 200 200 200 302", "302 403 403 403 200 200 200 302"),
+    "patrol:coverage-apply": (
+        "302 403 403 403 405 405 405 302",
+        "302 403 403 403 400 400 400 302",
+    ),
     "community:line-webhook": (
         "405 405 405 405 405 405 405 405",
         "400 400 400 400 400 400 400 400",
@@ -290,6 +295,7 @@ KWARGS = {
     "incidents:transition": lambda w: {"pk": w["report"].pk},
     "incidents:update": lambda w: {"pk": w["report"].pk},
     "incidents:merge": lambda w: {"pk": w["report"].pk},
+    "incidents:cameras": lambda w: {"pk": w["report"].pk},
     "incidents:photo": lambda w: {"pk": w["report"].pk, "photo_pk": w["report_photo"].pk},
     "sos:detail": lambda w: {"pk": w["sos"].pk},
     "sos:snapshot": lambda w: {"name": w["sos"].snapshot.name},

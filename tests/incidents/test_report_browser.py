@@ -10,6 +10,7 @@ import pytest
 from incidents.models import Report
 from tests.conftest import PASSWORD
 from tests.incidents.conftest import jpeg_bytes
+from tests.patrol.conftest import make_point
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -64,6 +65,9 @@ def test_a_citizen_reports_from_a_phone_and_the_dashboard_shows_it_live(
 
     desk_context, desk = officer_dashboard(browser, asgi_server, officer)
     expect(desk.locator(".sz-report-marker")).to_have_count(0)
+    # A red box in the middle of the zone: the report's alert lists it as the nearest help.
+    middle = zone.polygon.centroid
+    point = make_point(zone.station, "ตู้แดง กลางโซน", middle.y, middle.x)
 
     phone = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     page = phone.new_page()
@@ -88,6 +92,9 @@ def test_a_citizen_reports_from_a_phone_and_the_dashboard_shows_it_live(
     expect(item).to_have_count(1, timeout=10_000)
     expect(item).to_contain_text(report.display_code)
     expect(desk.locator(".sz-report-marker")).to_have_count(1)
+    desk.locator(".sz-report-marker").click()
+    help_item = desk.locator(".leaflet-popup .sz-nearby li[data-kind=patrol_point]")
+    expect(help_item).to_contain_text(point.name)
     page.screenshot(path=str(tmp_path / "report-status-phone.png"), full_page=True)
     assert errors == []
     phone.close()

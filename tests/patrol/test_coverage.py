@@ -2,13 +2,22 @@
 
 import csv
 import io
+from datetime import timedelta
 
 import pytest
+from django.contrib.messages import get_messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.utils import timezone
 
+from incidents import services as incident_services
+from incidents.models import Category, Report
 from patrol import selectors, services
+from patrol.models import PatrolShift
 from patrol.tokens import make_token
 from smartzone import registry
-from tests.patrol.conftest import MARKET, NIGHT_MARKET, local, make_point
+from smartzone.models import AuditEntry, Event
+from tests.patrol.conftest import MARKET, NIGHT_MARKET, local, make_point, offset
 
 pytestmark = pytest.mark.django_db
 
@@ -143,27 +152,158 @@ def test_officers_and_other_stations_do_not_see_the_coverage(
     assert client.get("/patrol/coverage/", {"station": station.pk}).status_code == 404
 
 
-def test_points_are_ranked_by_incidents_against_visits_once_incident_data_exists(
-    station, week, monkeypatch, client, supervisor
-):
+def report_at(lat_lng, received_at, *, state=None):
+    """A citizen report at LAT_LNG received at RECEIVED_AT (through the incidents service)."""
+    category, _ = Category.objects.get_or_create(code="theft", defaults={"name": "ลักทรัพย์"})
+    report, _ = incident_services.report_submit(
+        kind="report", category=category, description="ถูกขโมย", lat=lat_lng[0], lng=lat_lng[1]
+    )
+    Report.objects.filter(pk=report.pk).update(
+        created_at=received_at, **({"state": state} if state else {})
+    )
+    return report
+
+
+@pytest.fixture
+def incidents(week):
     a, b, c = week
-    near_a = [registry.NearbyItem("incident", i, "x", *MARKET, 10.0) for i in range(3)]
-    near_c = [registry.NearbyItem("incident", 9, "y", 16.54, 104.7258, 5.0)]
+    report_at(MARKET, local(2026, 3, 3, 22))
+    report_at(MARKET, local(2026, 3, 6, 1))
+    report_at(offset(*MARKET, 120), local(2026, 3, 7, 23))  # 120 m north of A: counts for A
+    report_at(offset(*MARKET, 200, 90), local(2026, 3, 4, 12))  # 200 m east of A: no point's
+    report_at(MARKET, local(2026, 3, 1, 20))  # the Sunday before the week
+    report_at(MARKET, local(2026, 3, 9, 1))  # the Monday after it
+    report_at(MARKET, local(2026, 3, 5, 12), state=Report.State.REJECTED)  # spam: not counted
+    report_at((c.lat, c.lng), local(2026, 3, 2, 9))
+    return a, b, c
 
-    def incidents(station_id, lat, lng, radius_m):
-        if (lat, lng) == MARKET:
-            return near_a
-        return near_c if (lat, lng) == (c.lat, c.lng) else []
 
+def test_the_incident_provider_counts_reports_near_a_point_in_the_range(station, incidents):
+    a, b, c = incidents
+    counts = selectors.incident_counts(station_id=station.pk, points=[a, b, c], **WEEK)
+    assert counts == {a.pk: 3, b.pk: 0, c.pk: 1}
+    # Without a range: every report that is not rejected.
+    assert selectors.incident_counts(station_id=station.pk, points=[a])[a.pk] == 5
+
+
+def test_incidents_are_not_offered_as_nearest_help(station, incidents):
+    a, _b, _c = incidents
+    found = registry.find_nearby(station_id=station.pk, lat=a.lat, lng=a.lng)
+    assert "incident" not in found and "patrol_point" in found
+    near = registry.find_nearby(
+        station_id=station.pk, lat=a.lat, lng=a.lng, limit=100, kinds=["incident"]
+    )
+    # Within 500 m of A: all but the rejected one and C's (523 m south).
+    assert len(near["incident"]) == 6
+
+
+@pytest.mark.usefixtures("english")
+def test_points_are_ranked_by_incidents_per_visit_with_a_suggested_interval(
+    station, incidents, client, supervisor
+):
+    a, b, c = incidents
     report = selectors.coverage(station=station, now=local(2026, 3, 10), **WEEK)
-    counts = {a.pk: 3, b.pk: 0}
+    counts = selectors.incident_counts(station_id=station.pk, points=[a, b, c], **WEEK)
     ranked = selectors.rank_by_incidents(report.rows, counts)
-    # Most incidents first; equal counts: fewer visits first.
-    assert [r.point for r in ranked] == [a, c, b]
+    # C: 1 incident, never visited (counts as once): 1 per visit -> 480 / 2 = 240 minutes.
+    # A: 3 incidents, 5 visits: 0.6 per visit -> 480 / 1.6 = 300 minutes.
+    # B: no incident, 3 visits -> 480 minutes.
+    assert [(r.point, r.incidents, r.visits, r.suggested_interval) for r in ranked] == [
+        (c, 1, 0, 240),
+        (a, 3, 5, 300),
+        (b, 0, 3, 480),
+    ]
 
     client.force_login(supervisor)
     query = {"since": "2026-03-02", "until": "2026-03-08"}
-    assert client.get("/patrol/coverage/", query).context["ranked"] == []
-    monkeypatch.setitem(registry.NEARBY_PROVIDERS, "incident", incidents)
-    ranked = client.get("/patrol/coverage/", query).context["ranked"]
-    assert [(r.point, r.incidents) for r in ranked] == [(a, 3), (c, 1), (b, 0)]
+    page = client.get("/patrol/coverage/", query)
+    assert [(r.point, r.incidents) for r in page.context["ranked"]] == [(c, 1), (a, 3), (b, 0)]
+    assert "No incident data yet" not in page.content.decode()
+    assert page.context["advice_form"] is None  # no coming shift to apply it to
+    exported = client.get("/patrol/coverage/", query | {"format": "csv"})
+    rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert {row[0]: row[9] for row in rows[1:]} == {a.name: "3", b.name: "0", c.name: "1"}
+
+
+@pytest.mark.parametrize(
+    ("near", "visits", "minutes"),
+    [(0, 0, 480), (0, 9, 480), (1, 1, 240), (10, 1, 40), (1000, 1, 10), (2, 8, 380)],
+)
+def test_the_suggested_interval_follows_the_documented_rule(near, visits, minutes):
+    assert selectors.suggest_interval(near, visits) == minutes
+
+
+@pytest.mark.usefixtures("english")
+def test_without_an_incident_provider_the_page_says_there_is_no_data(
+    station, week, monkeypatch, client, supervisor
+):
+    monkeypatch.delitem(registry.NEARBY_PROVIDERS, "incident")
+    client.force_login(supervisor)
+    page = client.get("/patrol/coverage/", {"since": "2026-03-02", "until": "2026-03-08"})
+    assert page.context["ranked"] == []
+    assert "No incident data yet" in page.content.decode()
+
+
+@pytest.fixture
+def coming_shift(supervisor, officer, incidents):
+    a, b, _c = incidents
+    starts = timezone.now() + timedelta(hours=2)
+    return plan(supervisor, officer, "คืนพรุ่งนี้", starts, starts + timedelta(hours=8), {a: 60, b: 60})
+
+
+def apply_advice(client, shift, **extra):
+    data = {"since": "2026-03-02", "until": "2026-03-08", "shift": shift.pk} | extra
+    return client.post(f"/patrol/coverage/apply/?station={shift.station_id}", data)
+
+
+def test_a_supervisor_applies_the_suggested_intervals_to_a_shift(
+    client, supervisor, coming_shift, incidents, django_capture_on_commit_callbacks
+):
+    a, b, _c = incidents
+    client.force_login(supervisor)
+    page = client.get("/patrol/coverage/", {"since": "2026-03-02", "until": "2026-03-08"})
+    assert 'data-testid="apply-advice"' in page.content.decode()
+    assert list(page.context["advice_form"].fields["shift"].queryset) == [coming_shift]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = apply_advice(client, coming_shift)
+    assert response.status_code == 302
+    plan_now = {row.point: row.interval_minutes for row in coming_shift.plan.all()}
+    assert plan_now == {a: 300, b: 480}
+    entry = AuditEntry.objects.get(action="patrol_shift.advice_applied")
+    assert entry.actor == supervisor
+    assert entry.changes["plan"] == [
+        {str(a.pk): 60, str(b.pk): 60},
+        {str(a.pk): 300, str(b.pk): 480},
+    ]
+    event = Event.objects.filter(kind="patrol_shift.updated").latest("pk")
+    assert event.payload["advice_applied"] == sorted([a.pk, b.pk])
+
+
+def test_an_officer_cannot_apply_the_advice(client, officer, coming_shift):
+    client.force_login(officer)
+    assert apply_advice(client, coming_shift).status_code == 403
+    assert {row.interval_minutes for row in coming_shift.plan.all()} == {60}
+    with pytest.raises(PermissionDenied):
+        services.shift_advice_apply(
+            actor=officer, shift_id=coming_shift.pk, since=WEEK["since"], until=WEEK["until"]
+        )
+
+
+@pytest.mark.usefixtures("english")
+def test_another_stations_supervisor_and_a_past_shift_are_refused(
+    client, other_supervisor, supervisor, coming_shift, week
+):
+    client.force_login(other_supervisor)
+    assert apply_advice(client, coming_shift).status_code == 404  # ?station= another station
+    data = {"since": "2026-03-02", "until": "2026-03-08", "shift": coming_shift.pk}
+    assert client.post("/patrol/coverage/apply/", data).status_code == 400  # not its shift
+    with pytest.raises(Http404):
+        services.shift_advice_apply(actor=other_supervisor, shift_id=coming_shift.pk, **WEEK)
+    past = PatrolShift.objects.get(name="S1")
+    with pytest.raises(ValidationError, match="over"):
+        services.shift_advice_apply(actor=supervisor, shift_id=past.pk, **WEEK)
+    client.force_login(supervisor)
+    refused = apply_advice(client, past)
+    assert refused.status_code == 400
+    assert any(m.startswith("Shift:") for m in map(str, get_messages(refused.wsgi_request)))
+    assert {row.interval_minutes for row in past.plan.all()} == {120, 180}

@@ -78,6 +78,43 @@ def test_the_end_of_a_shift_is_announced_once(shift, django_capture_on_commit_ca
     assert Event.objects.get(kind="patrol.shift_ended").payload["shift"] == shift.pk
 
 
+def replan(supervisor, shift, ends_at):
+    return services.shift_plan(
+        actor=supervisor,
+        station=shift.station,
+        name=shift.name,
+        starts_at=shift.starts_at,
+        ends_at=ends_at,
+        officers=list(shift.officers.all()),
+        plan={row.point: row.interval_minutes for row in shift.plan.all()},
+        shift=shift,
+    )
+
+
+def test_a_shift_moved_to_end_later_after_its_end_was_announced_is_announced_again(
+    shift, supervisor, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.shifts_end_announce(now=local(2026, 3, 3, 2, 1)) == [shift.pk]
+        replan(supervisor, shift, local(2026, 3, 3, 4))
+        shift.refresh_from_db()
+        assert shift.end_announced_at is None
+        # Not before the new end, then once when it passes.
+        assert services.shifts_end_announce(now=local(2026, 3, 3, 3, 59)) == []
+        assert services.shifts_end_announce(now=local(2026, 3, 3, 4, 1)) == [shift.pk]
+        assert services.shifts_end_announce(now=local(2026, 3, 3, 4, 2)) == []
+    assert Event.objects.filter(kind="patrol.shift_ended").count() == 2
+
+
+def test_a_shift_moved_to_an_end_already_announced_is_not_announced_again(shift, supervisor):
+    assert services.shifts_end_announce(now=local(2026, 3, 3, 2, 30)) == [shift.pk]
+    # Ends at 02:15 now: still before the announcement at 02:30, which stands.
+    replan(supervisor, shift, local(2026, 3, 3, 2, 15))
+    shift.refresh_from_db()
+    assert shift.end_announced_at == local(2026, 3, 3, 2, 30)
+    assert services.shifts_end_announce(now=local(2026, 3, 3, 2, 31)) == []
+
+
 def test_the_position_endpoint_refuses_outside_a_shift_and_accepts_during_one(
     client, officer, supervisor, station, point
 ):

@@ -8,6 +8,7 @@ import pytest
 
 from sos.signing import signed_headers
 from tests.conftest import PASSWORD
+from tests.patrol.conftest import make_point, offset
 from tests.sos.conftest import EVENTS_PATH
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -47,15 +48,23 @@ def test_a_kiosk_sos_flashes_and_stays_pinned_until_acknowledged(
     page.wait_for_url(f"{asgi_server.url}/dashboard/")
     expect(page.locator("#live-state")).to_have_attribute("data-state", "live")
     expect(page.locator(".sz-sos-marker")).to_have_count(0)
+    # A red box 80 m west of the kiosk: the alert lists it as the nearest help.
+    point = make_point(station, "ตู้แดง หน้าตลาด", *offset(kiosk.lat, kiosk.lng, 80, 270))
 
     assert kiosk_post(asgi_server, kiosk, "b-1") == 201
     expect(page.locator(".sz-sos-marker")).to_have_count(1, timeout=10_000)
     pinned = page.locator("#sz-sos-pinned li.sz-sos-pinned")
     expect(pinned).to_have_count(1)
     expect(pinned).to_contain_text(kiosk.name)
+    expect(pinned.locator(".sz-nearby li[data-kind=patrol_point]")).to_contain_text(
+        f"{point.name} · 80 m"
+    )
 
     page.reload()
     expect(page.locator("#sz-sos-pinned li.sz-sos-pinned")).to_have_count(1, timeout=10_000)
+    expect(page.locator("#sz-sos-pinned .sz-nearby li[data-kind=patrol_point]")).to_contain_text(
+        f"{point.name} · 80 m"
+    )  # the open SOS list carries the nearest help too
 
     from sos.models import SosEvent
 

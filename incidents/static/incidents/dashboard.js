@@ -15,13 +15,27 @@
     if (closed[p.state]) { remove(id); return; }
     if (markers[id]) { markers[id].setStyle({ color: colours[p.state] || "#455a64" }); return; }
     if (typeof p.lat !== "number" || typeof p.lng !== "number") { return; }
+    var popup = document.createElement("div");
     var link = document.createElement("a");
     link.href = "/reports/" + id + "/";
     link.textContent = (p.category_label || p.category || "") + " · " + (p.code || "");
+    popup.appendChild(link);
+    // A new report's event carries the nearest help found for it (cameras, points, officers).
+    if (p.nearby && p.nearby.length) {
+      var list = document.createElement("ul");
+      list.className = "sz-nearby";
+      p.nearby.forEach(function (n) {
+        var li = document.createElement("li");
+        li.dataset.kind = n.kind;
+        li.textContent = (n.kind_label || n.kind) + ": " + n.name + " · " + Math.round(n.distance_m) + " m";
+        list.appendChild(li);
+      });
+      popup.appendChild(list);
+    }
     markers[id] = L.circleMarker([p.lat, p.lng], {
       radius: 8, weight: 3, color: colours[p.state] || "#455a64", fillOpacity: 0.5,
       className: "sz-report-marker" + (p.outside_zone ? " sz-outside-zone" : ""),
-    }).bindPopup(link).addTo(layer);
+    }).bindPopup(popup).addTo(layer);
     var element = markers[id].getElement();
     if (element) { element.dataset.report = id; }
   }

@@ -10,6 +10,7 @@
   });
 
   function matches(event) {
+    if ((config.hidden || []).indexOf(event.kind) >= 0) { return false; }
     if (config.kinds.length && !config.kinds.some(function (k) {
       return event.kind === k || event.kind.indexOf(k + ".") === 0;
     })) { return false; }

@@ -48,9 +48,25 @@
     link.textContent = "SOS #" + sos.id + " · " + (sos.name || sos.kiosk_name || "") +
       (sos.message ? " · " + sos.message : "");
     item.appendChild(link);
+    var help = nearbyList(sos.nearby);
+    if (help) item.appendChild(help);
     pinned.insertBefore(item, pinned.firstChild);
     open[sos.id] = { marker: marker, item: item };
     if (sound) beep();
+  }
+
+  // The nearest help the server found when the SOS came in (cameras, patrol points, officers).
+  function nearbyList(nearby) {
+    if (!nearby || !nearby.length) return null;
+    var list = document.createElement("ul");
+    list.className = "sz-nearby";
+    nearby.forEach(function (n) {
+      var li = document.createElement("li");
+      li.dataset.kind = n.kind;
+      li.textContent = (n.kind_label || n.kind) + ": " + n.name + " · " + Math.round(n.distance_m) + " m";
+      list.appendChild(li);
+    });
+    return list;
   }
 
   function unpin(id) {

@@ -1,0 +1,79 @@
+"""Nearest help on a report's page and in its live alert; "look at cameras" for a report."""
+
+from datetime import timedelta
+
+import pytest
+
+from cctv import services as cctv_services
+from cctv.models import AnalysisJob, Camera, CameraSite
+from smartzone.models import AuditEntry, Event
+from tests.incidents.conftest import IN_ZONE
+from tests.patrol.conftest import make_point, offset
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def cameras(station):
+    site = cctv_services.camera_site_save(
+        actor="test", site=CameraSite(station=station, name="ตลาด", lat=IN_ZONE[0], lng=IN_ZONE[1])
+    )
+
+    def camera(code, metres, azimuth):
+        lat, lng = offset(*IN_ZONE, metres, azimuth)
+        return cctv_services.camera_save(
+            actor="test",
+            camera=Camera(
+                station=station,
+                site=site,
+                code=code,
+                name=f"กล้อง {code}",
+                lat=lat,
+                lng=lng,
+                stream_url="rtsp://127.0.0.1:1/s",
+            ),
+        )
+
+    return {
+        "near": camera("near", 50, 0),
+        "mid": camera("mid", 180, 90),
+        "far": camera("far", 260, 0),
+    }
+
+
+def test_the_report_page_and_its_alert_show_the_nearest_help(
+    client, officer, station, cameras, make_report, django_capture_on_commit_callbacks
+):
+    point = make_point(station, "ตู้แดง ใกล้", *offset(*IN_ZONE, 70, 180))
+    with django_capture_on_commit_callbacks(execute=True):
+        report = make_report()
+    nearby = Event.objects.get(kind="report.submitted").payload["nearby"]
+    by_kind = {}
+    for n in nearby:
+        by_kind.setdefault(n["kind"], []).append((n["id"], round(n["distance_m"])))
+    # Nearest first within each kind; within 500 m.
+    assert by_kind == {
+        "camera": [(cameras["near"].pk, 50), (cameras["mid"].pk, 180), (cameras["far"].pk, 260)],
+        "patrol_point": [(point.pk, 70)],
+    }
+    client.force_login(officer)
+    page = client.get(f"/reports/{report.pk}/").content.decode()
+    assert "กล้อง near · 50 m" in page and "ตู้แดง ใกล้ · 70 m" in page
+    assert f'action="/reports/{report.pk}/cameras/"' in page
+
+
+def test_look_at_cameras_for_a_report_makes_the_jobs_once(
+    client, officer, other_officer, cameras, make_report
+):
+    report = make_report()
+    client.force_login(other_officer)
+    assert client.post(f"/reports/{report.pk}/cameras/").status_code == 404
+    client.force_login(officer)
+    for _click in range(2):
+        assert client.post(f"/reports/{report.pk}/cameras/").status_code == 302
+    jobs = list(AnalysisJob.objects.order_by("camera__code"))
+    assert [job.camera for job in jobs] == [cameras["mid"], cameras["near"]]  # within 200 m
+    assert {(job.window_end - job.window_start) for job in jobs} == {timedelta(minutes=10)}
+    assert {job.window_start for job in jobs} == {report.created_at - timedelta(minutes=5)}
+    assert {job.source for job in jobs} == {f"report:{report.pk}"}
+    assert AuditEntry.objects.filter(action="report.cameras_requested").count() == 1
