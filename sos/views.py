@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import JsonResponse
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -73,10 +73,11 @@ def sos_detail(request, pk: int):
 def kiosk_list(request):
     form = KioskForm(request.POST or None, user=request.user)
     shown_secret = None
-    if request.method == "POST" and request.POST.get("rotate"):
-        kiosk, shown_secret = services.kiosk_rotate_secret(
-            actor=request.user, kiosk_id=int(request.POST["rotate"])
-        )
+    if request.method == "POST" and "rotate" in request.POST:
+        kiosk_id = access.parse_id(request.POST["rotate"])
+        if kiosk_id is None:
+            return HttpResponseBadRequest(_("The kiosk to rotate is not a kiosk id."))
+        kiosk, shown_secret = services.kiosk_rotate_secret(actor=request.user, kiosk_id=kiosk_id)
         messages.success(request, _("New secret for %(name)s.") % {"name": kiosk.name})
     elif request.method == "POST" and form.is_valid():
         try:

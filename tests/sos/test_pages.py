@@ -70,3 +70,17 @@ def test_the_schema_documents_the_kiosk_signature(client):
     schema = client.get("/api/v1/schema/?format=json").json()
     assert "kioskSignature" in schema["components"]["securitySchemes"]
     assert "/api/v1/sos/events/" in schema["paths"]
+
+
+@pytest.mark.parametrize("value", ["", "abc", "1.5", "9" * 40, "²"])
+def test_a_rotate_postback_that_is_not_a_kiosk_id_is_a_400(supervisor_client, kiosk, value):
+    response = supervisor_client.post("/sos/kiosks/", {"rotate": value})
+    assert response.status_code == 400
+    old = kiosk.secret
+    kiosk.refresh_from_db()
+    assert kiosk.secret == old
+
+
+def test_rotating_an_unknown_or_other_stations_kiosk_is_a_404(supervisor_client, other_kiosk):
+    assert supervisor_client.post("/sos/kiosks/", {"rotate": 999999}).status_code == 404
+    assert supervisor_client.post("/sos/kiosks/", {"rotate": other_kiosk.pk}).status_code == 404
