@@ -40,11 +40,16 @@ def env_list(name: str, default: str) -> list[str]:
 
 PRODUCTION = env("SMARTZONE_ENV", "development") == "production"
 DEFAULT_SECRET_KEY = "insecure-embedded-default-key-do-not-use-in-production"  # noqa: S105
+# The placeholder of .env.example: long enough to pass the length rule, so refused by name.
+EXAMPLE_SECRET_KEY = "change-me-to-64-random-characters-python-c-import-secrets-token-urlsafe-64"  # noqa: S105
 SECRET_KEY = env("SECRET_KEY", DEFAULT_SECRET_KEY)
-if PRODUCTION and (not SECRET_KEY or SECRET_KEY == DEFAULT_SECRET_KEY or len(SECRET_KEY) < 50):
+if PRODUCTION and (
+    not SECRET_KEY or SECRET_KEY in {DEFAULT_SECRET_KEY, EXAMPLE_SECRET_KEY} or len(SECRET_KEY) < 50
+):
     raise ImproperlyConfigured(
         "SMARTZONE_ENV=production needs SECRET_KEY (or SECRET_KEY_FILE) set to a random value "
-        "of at least 50 characters; the embedded default key is refused. Generate one with: "
+        "of at least 50 characters; the embedded default key is refused, and so is the "
+        "placeholder of .env.example. Generate one with: "
         "python -c 'import secrets; print(secrets.token_urlsafe(64))'"
     )
 
