@@ -249,8 +249,20 @@ CACHES = {
 }
 RATELIMIT_USE_CACHE = "ratelimit"
 RATELIMIT_FAIL_OPEN = True
-# Behind the production proxy the client address is the first of X-Forwarded-For.
-RATELIMIT_IP_META_KEY = "HTTP_X_FORWARDED_FOR" if PRODUCTION else None
+# The client address (smartzone/clientaddr.py) for rate limits, lockouts and reports: REMOTE_ADDR,
+# or behind TRUSTED_PROXY_COUNT proxies the address the outermost one appended to
+# X-Forwarded-For (entries left of it are the client's own words and are ignored).
+try:
+    TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
+except ValueError:
+    TRUSTED_PROXY_COUNT = -1
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(
+        "TRUSTED_PROXY_COUNT must be a whole number of proxies in front of the web processes "
+        "(0 when clients connect directly)."
+    )
+RATELIMIT_IP_META_KEY = "smartzone.clientaddr.ratelimit_address"
+AXES_CLIENT_IP_CALLABLE = "smartzone.clientaddr.client_address"
 
 # The outbox relay: how often a web process looks for events that were not pushed, and how old
 # an unpushed event must be before the relay takes it over from the direct push after commit.
@@ -366,6 +378,3 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    # Lockouts count the client address the proxy saw (the first of X-Forwarded-For).
-    AXES_IPWARE_PROXY_COUNT = 1
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
