@@ -131,6 +131,10 @@ def report_submit(request):
                     ip=None if data["anonymous"] else client_ip(request),
                     idempotency_key=data["idempotency_key"] or None,
                 )
+            except services.IdempotencyConflict as exc:
+                _add_errors(form, exc)
+                form.data = form.data.copy()  # a fresh key, so sending again files a report
+                form.data["idempotency_key"] = uuid.uuid4().hex
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
