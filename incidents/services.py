@@ -30,11 +30,11 @@ from incidents.models import (
     ReportUpdate,
     new_tracking_code,
 )
-from incidents.photos import CleanPhoto, clean_photos
 from smartzone import access, geo
 from smartzone.audit import actor_label, audit_append
 from smartzone.errors import save_file_or_refuse
 from smartzone.outbox import event_record
+from smartzone.photos import CleanPhoto, clean_photos
 
 log = logging.getLogger(__name__)
 CITIZEN = "citizen"

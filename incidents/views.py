@@ -29,11 +29,11 @@ from incidents.forms import (
     UpdateForm,
 )
 from incidents.models import TRANSITIONS, Report, ReportPhoto
-from incidents.photos import MAX_PHOTOS
 from smartzone import access
 from smartzone.clientaddr import client_address
 from smartzone.media import private_file_response
 from smartzone.models import SafetyZone
+from smartzone.photos import MAX_PHOTOS
 
 SUBMIT_GROUP = "incidents:submit"
 LIST_PAGE = 100

@@ -1,5 +1,6 @@
 """Kiosk API (signed by the device) and the officers' read-only SOS list."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema
@@ -61,14 +62,17 @@ class SosEventCreateView(KioskView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         kiosk = self.kiosk(request, data)
-        sos, created = services.sos_receive(
-            kiosk=kiosk,
-            client_event_id=data["event_id"],
-            lat=data.get("lat"),
-            lng=data.get("lng"),
-            message=data.get("message", ""),
-            snapshot=data.get("snapshot"),
-        )
+        try:
+            sos, created = services.sos_receive(
+                kiosk=kiosk,
+                client_event_id=data["event_id"],
+                lat=data.get("lat"),
+                lng=data.get("lng"),
+                message=data.get("message", ""),
+                snapshot=data.get("snapshot"),
+            )
+        except DjangoValidationError as exc:
+            raise exceptions.ValidationError(exc.message_dict) from None
         return Response(
             SosSerializer(sos).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,

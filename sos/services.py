@@ -4,18 +4,22 @@ An SOS row is written first in its transaction; audit and outbox follow in the s
 """
 
 import logging
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from smartzone import access, registry
 from smartzone.audit import audit_append
+from smartzone.errors import save_file_or_refuse
 from smartzone.outbox import event_record
-from sos.models import Kiosk, SosEvent, new_secret
+from smartzone.photos import CleanPhoto, clean_photo
+from sos.models import Kiosk, SosEvent, new_secret, snapshot_storage
 
 log = logging.getLogger(__name__)
 
@@ -175,11 +179,20 @@ def sos_receive(
 ) -> tuple[SosEvent, bool]:
     """Store a kiosk's SOS once per (kiosk, event id); return (sos, created).
 
-    A retry, even concurrent from another process, returns the original row.
+    A retry, even concurrent from another process, returns the original row. The SNAPSHOT is
+    decoded and re-encoded without metadata (ValidationError if it is not a photo); its file
+    is written only after the row is in, and removed again if the transaction does not commit,
+    so a duplicate or a rollback leaves no file behind. Call outside a transaction.
     """
     existing = SosEvent.objects.filter(kiosk=kiosk, client_event_id=client_event_id).first()
     if existing:
         return existing, False
+    cleaned = None
+    if snapshot is not None:
+        try:
+            cleaned = clean_photo(snapshot)
+        except ValidationError as exc:
+            raise ValidationError({"snapshot": exc.messages}) from None
     sos = SosEvent(
         station_id=kiosk.station_id,
         source=SosEvent.Source.KIOSK,
@@ -189,21 +202,53 @@ def sos_receive(
         lng=kiosk.lng if lng is None else lng,
         message=message or "",
     )
-    if snapshot is not None:
-        sos.snapshot = snapshot
     sos.full_clean(validate_constraints=False)
+    written = None
     try:
         with transaction.atomic():
-            sos.save(force_insert=True)  # the SOS row first, before anything else can fail
+            sos.save(force_insert=True)  # the SOS row first: a duplicate fails before any file
             sos.kiosk = kiosk
+            if cleaned is not None:
+                written = _snapshot_write(sos, cleaned)
             _record_raised(sos, f"device:{kiosk.serial}")
     except IntegrityError:
+        _snapshot_remove(written)
         # A concurrent duplicate won the unique constraint: return its row.
         existing = SosEvent.objects.filter(kiosk=kiosk, client_event_id=client_event_id).first()
         if existing is None:
             raise
         return existing, False
+    except BaseException:
+        _snapshot_remove(written)
+        raise
     return sos, True
+
+
+def _snapshot_write(sos: SosEvent, photo: CleanPhoto) -> str | None:
+    """Write the snapshot of the just-inserted SOS; return its name. A disk error keeps the SOS
+    without a snapshot (the alarm matters more than the picture)."""
+    try:
+        save_file_or_refuse(
+            sos.snapshot,
+            f"{uuid.uuid4().hex}.{photo.extension}",
+            ContentFile(photo.content),
+            field_name="snapshot",
+        )
+    except ValidationError:
+        log.error("SOS %s: the snapshot could not be stored; the SOS is kept without it", sos.pk)
+        sos.snapshot = ""
+        return None
+    sos.save(update_fields=["snapshot"])
+    return sos.snapshot.name
+
+
+def _snapshot_remove(name: str | None) -> None:
+    if not name:
+        return
+    try:
+        snapshot_storage().delete(name)
+    except OSError as exc:  # pragma: no cover - a disk problem; the file is orphaned
+        log.warning("could not remove snapshot %s: %s", name, exc)
 
 
 @transaction.atomic

@@ -11,6 +11,7 @@ from django_ratelimit.decorators import ratelimit
 from smartzone import access, registry
 from smartzone.media import private_file_response
 from smartzone.models import OfficerProfile
+from smartzone.photos import content_type_for
 from sos import selectors, services
 from sos.forms import KioskForm, PublicSosForm
 from sos.models import SosEvent
@@ -26,8 +27,12 @@ def sos_list(request):
 def sos_snapshot(request, name: str):
     """A kiosk's snapshot, for the officers of the kiosk's station only."""
     sos = access.get_for_user(SosEvent.objects.exclude(snapshot=""), request.user, snapshot=name)
+    extension = sos.snapshot.name.rsplit(".", 1)[-1]
     return private_file_response(
-        sos.snapshot, filename=f"sos-{sos.pk}.jpg", content_type="image/jpeg", no_store=True
+        sos.snapshot,
+        filename=f"sos-{sos.pk}.{extension}",
+        content_type=content_type_for(sos.snapshot.name),
+        no_store=True,
     )
 
 
