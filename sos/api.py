@@ -56,7 +56,17 @@ class KioskView(APIView):
 
 
 class SosEventCreateView(KioskView):
-    @extend_schema(request=KioskSosSerializer, responses={201: SosSerializer, 200: SosSerializer})
+    @extend_schema(
+        request=KioskSosSerializer,
+        responses={201: SosSerializer, 200: SosSerializer},
+        description=(
+            "Raise an SOS from a kiosk. The kiosk's `event_id` makes it idempotent: the first "
+            "post creates the SOS (201), any later post of the same event id returns that SOS "
+            "(200), also when two arrive at once. A retry must be signed anew with a fresh "
+            "X-Timestamp: a byte-identical resend (same timestamp, body and signature) is "
+            'refused as a replay with 401 and `"reason": "replay"`.'
+        ),
+    )
     def post(self, request):
         serializer = KioskSosSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -70,6 +70,8 @@ def test_the_schema_documents_the_kiosk_signature(client):
     schema = client.get("/api/v1/schema/?format=json").json()
     assert "kioskSignature" in schema["components"]["securitySchemes"]
     assert "/api/v1/sos/events/" in schema["paths"]
+    described = schema["paths"]["/api/v1/sos/events/"]["post"]["description"]
+    assert "signed anew" in described and "replay" in described and "event_id" in described
 
 
 @pytest.mark.parametrize("value", ["", "abc", "1.5", "9" * 40, "²"])
