@@ -116,7 +116,7 @@ class KioskMapViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     pagination_class = None
 
     def get_queryset(self):
-        return selectors.kiosks_for(self.request.user)
+        return selectors.active_kiosks_for(self.request.user)
 
     @extend_schema(responses={200: None})
     def list(self, request, *args, **kwargs):

@@ -36,6 +36,7 @@ def kiosk_payload(kiosk: Kiosk) -> dict:
         "lng": kiosk.lng,
         "status": kiosk.status,
         "last_seen": kiosk.last_seen.isoformat() if kiosk.last_seen else None,
+        "retired": kiosk.is_retired,
     }
 
 
@@ -51,6 +52,7 @@ def sos_payload(sos: SosEvent) -> dict:
         "message": sos.message,
         "state": sos.state,
         "received_at": sos.received_at.isoformat(),
+        "escalated_at": sos.escalated_at.isoformat() if sos.escalated_at else None,
     }
 
 
@@ -98,15 +100,74 @@ def kiosk_create(
     return kiosk, kiosk.secret
 
 
+def _kiosk_locked(actor, kiosk_id: int) -> Kiosk:
+    """The kiosk ACTOR (a supervisor of its station, an admin, or a system actor) may change,
+    row-locked. Call inside a transaction."""
+    if actor is None or isinstance(actor, str):
+        return Kiosk.objects.select_for_update().get(pk=kiosk_id)
+    access.require_supervisor(actor)
+    return access.get_for_user(Kiosk.objects, actor, lock=True, pk=kiosk_id)
+
+
+KIOSK_EDITABLE = ("name", "lat", "lng", "installed_on", "heartbeat_interval_s")
+
+
+@transaction.atomic
+def kiosk_update(
+    *,
+    actor,
+    kiosk_id: int,
+    name: str,
+    lat: float,
+    lng: float,
+    installed_on=None,
+    heartbeat_interval_s: int = 60,
+) -> Kiosk:
+    """Change a kiosk's name, place, install date or heartbeat interval (not its serial)."""
+    kiosk = _kiosk_locked(actor, kiosk_id)
+    before = {field: getattr(kiosk, field) for field in KIOSK_EDITABLE}
+    kiosk.name, kiosk.lat, kiosk.lng = name, lat, lng
+    kiosk.installed_on, kiosk.heartbeat_interval_s = installed_on, heartbeat_interval_s
+    kiosk.full_clean()
+    changed = [f for f in KIOSK_EDITABLE if getattr(kiosk, f) != before[f]]
+    if not changed:
+        return kiosk
+    kiosk.save(update_fields=changed)
+    audit_append(
+        actor=actor,
+        action="kiosk.updated",
+        obj=kiosk,
+        changes={f: [_plain(before[f]), _plain(getattr(kiosk, f))] for f in changed},
+    )
+    event_record(station=kiosk.station, kind="kiosk.updated", payload=kiosk_payload(kiosk))
+    return kiosk
+
+
+def _plain(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+@transaction.atomic
+def kiosk_retire(*, actor, kiosk_id: int) -> Kiosk:
+    """Retire a kiosk: its requests are refused from now on and it leaves the map. Its SOS
+    history stays."""
+    kiosk = _kiosk_locked(actor, kiosk_id)
+    if kiosk.is_retired:
+        raise ValidationError(_("This kiosk is already retired."), code="retired")
+    kiosk.retired_at = timezone.now()
+    kiosk.status = Kiosk.Status.OFFLINE
+    kiosk.save(update_fields=["retired_at", "status"])
+    audit_append(actor=actor, action="kiosk.retired", obj=kiosk)
+    event_record(station=kiosk.station, kind="kiosk.retired", payload=kiosk_payload(kiosk))
+    return kiosk
+
+
 @transaction.atomic
 def kiosk_rotate_secret(*, actor, kiosk_id: int) -> tuple[Kiosk, str]:
     """Give the kiosk a new secret; the old one stops working at once. Return the new one."""
-    if not isinstance(actor, str) and actor is not None:
-        access.require_supervisor(actor)
-    if actor is None or isinstance(actor, str):
-        kiosk = Kiosk.objects.select_for_update().get(pk=kiosk_id)
-    else:
-        kiosk = access.get_for_user(Kiosk.objects, actor, lock=True, pk=kiosk_id)
+    kiosk = _kiosk_locked(actor, kiosk_id)
+    if kiosk.is_retired:
+        raise ValidationError(_("A retired kiosk gets no new secret."), code="retired")
     kiosk.secret = new_secret()
     kiosk.secret_rotated_at = timezone.now()
     kiosk.save(update_fields=["secret", "secret_rotated_at"])
@@ -140,7 +201,7 @@ def kiosk_health_check(*, now=None) -> list[int]:
     for kiosk in (
         Kiosk.objects.select_for_update(skip_locked=True)
         .select_related("station")
-        .filter(status=Kiosk.Status.ONLINE)
+        .filter(status=Kiosk.Status.ONLINE, retired_at__isnull=True)
     ):
         if kiosk.last_seen is None or now - kiosk.last_seen > timedelta(
             seconds=kiosk.offline_after_s

@@ -100,6 +100,8 @@ class KioskSignatureAuthentication(BaseAuthentication):
         kiosk = Kiosk.objects.select_related("station").filter(serial=serial).first()
         if kiosk is None:
             _refuse(request, serial, "unknown_kiosk", _("Unknown kiosk."))
+        if kiosk.retired_at is not None:
+            _refuse(request, serial, "retired_kiosk", _("This kiosk is retired."), kiosk)
         # ASCII digits only and at most 12 of them: int() of a 400-digit value would work, but
         # subtracting it from a float overflows (a 500 with no audit entry).
         if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):

@@ -92,3 +92,11 @@ def test_web_worker_and_beat_start_only_after_the_migrations_ran():
         assert depends["migrate"] == {"condition": "service_completed_successfully"}, name
         assert depends["postgres"] == {"condition": "service_healthy"}, name
         assert depends["redis"] == {"condition": "service_healthy"}, name
+
+
+def test_the_web_server_does_not_take_the_client_address_from_x_forwarded_for():
+    # daphne's --proxy-headers would make the first (client-written) entry REMOTE_ADDR;
+    # smartzone/clientaddr.py reads the header itself, as TRUSTED_PROXY_COUNT says.
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    assert "--proxy-headers" not in compose["services"]["web"]["command"]
+    assert "TRUSTED_PROXY_COUNT=1" in (ROOT / ".env.example").read_text()
