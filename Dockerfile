@@ -6,6 +6,10 @@ RUN apt-get update && apt-get install -y --no-install-recommends libgl1 libglib2
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
-RUN SMARTZONE_ENV=development python manage.py collectstatic --noinput
+# Collect in production mode so the manifest storage writes staticfiles.json (without it every
+# {% static %} is a 500 with DEBUG off). The key only lets settings load; it is thrown away.
+RUN SMARTZONE_ENV=production \
+    SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+    python manage.py collectstatic --noinput
 EXPOSE 8000
 CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "smartzone.asgi:application"]

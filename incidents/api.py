@@ -33,9 +33,15 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
     OpenApiTypes.STR,
     location=OpenApiParameter.HEADER,
     required=False,
-    description="A random key per report (e.g. a UUID); sending it again returns the first report.",
+    description=(
+        "A random key per report (e.g. a UUID). Sending it again with the same content returns "
+        "the first report; with different content it is refused with 409."
+    ),
 )
 LIMITED = OpenApiResponse(description="Too many requests from this client; try later.")
+KEY_REUSED = OpenApiResponse(
+    description="The Idempotency-Key was already used for a report with different content."
+)
 
 
 def _drf_error(exc: DjangoValidationError) -> ValidationError:
@@ -118,6 +124,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             201: ReportCreatedSerializer,
             200: ReportCreatedSerializer,
             400: None,
+            409: KEY_REUSED,
             429: LIMITED,
         },
         auth=[],
@@ -156,6 +163,11 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 reporter_phone="" if anonymous else values.get("reporter_phone", ""),
                 ip=None if anonymous else views.client_ip(request._request),
                 idempotency_key=key,
+            )
+        except services.IdempotencyConflict as exc:
+            return Response(
+                {"detail": exc.messages[0], "code": "idempotency_conflict"},
+                status=status.HTTP_409_CONFLICT,
             )
         except DjangoValidationError as exc:
             raise _drf_error(exc) from None

@@ -1,6 +1,7 @@
 """Demo reports around the Indochina market: a few citizen reports and tip-offs in different
-states, filed and worked through the services. Each is found again by its idempotency key, so a
-second run writes nothing."""
+states, filed and worked through the services. Each is found again by its text and place, so a
+second run writes nothing. They carry no idempotency key: a key written in this public file
+would be a known key."""
 
 from django.contrib.auth import get_user_model
 
@@ -9,7 +10,7 @@ from incidents.models import Category, Report
 
 ACTOR = "system:seed_demo"
 
-# (key, kind, category code, description, lat, lng, anonymous, steps)
+# (label, kind, category code, description, lat, lng, anonymous, steps)
 REPORTS = [
     (
         "demo-report-1",
@@ -58,8 +59,8 @@ def seed() -> list[str]:
     """Create the demo reports that are missing; return lines saying what was created."""
     created = []
     officer = get_user_model().objects.filter(username="officer").first()
-    for key, kind, category, text, lat, lng, anonymous, steps in REPORTS:
-        if Report.objects.filter(idempotency_key=key).exists():
+    for _label, kind, category, text, lat, lng, anonymous, steps in REPORTS:
+        if Report.objects.filter(description=text, lat=lat, lng=lng).exists():
             continue
         category_row = Category.objects.filter(code=category).first()
         if category_row is None:
@@ -73,7 +74,6 @@ def seed() -> list[str]:
             anonymous=anonymous,
             reporter_name="" if anonymous else "สมชาย ใจดี",
             reporter_phone="" if anonymous else "081 234 5678",
-            idempotency_key=key,
         )
         for step in steps:
             if step == "dispatched" and officer is None:

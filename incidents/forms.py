@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from incidents.models import Category, Report
-from incidents.photos import MAX_PHOTOS
 from smartzone import geo
+from smartzone.photos import MAX_PHOTOS
 
 PHONE = re.compile(r"^\+?[0-9][0-9 \-]{7,18}[0-9]$")
 

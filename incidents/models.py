@@ -106,6 +106,9 @@ class Report(models.Model):
     # Kept only for reports that are not anonymous, to trace abuse.
     reporter_ip = models.GenericIPAddressField(_("reporter's IP address"), null=True, blank=True)
     idempotency_key = models.CharField(max_length=100, unique=True, null=True, blank=True)
+    # SHA-256 of the normalised submission sent with the key: a replay of the key returns this
+    # report only with the same content, so a known or guessed key reveals no tracking code.
+    idempotency_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
 
     state = models.CharField(
         _("state"), max_length=12, choices=State.choices, default=State.NEW, db_index=True

@@ -6,8 +6,8 @@ from rest_framework import serializers
 
 from incidents.forms import PHONE
 from incidents.models import Category, Report, ReportPhoto, ReportTransition, ReportUpdate
-from incidents.photos import MAX_PHOTOS
 from smartzone import geo
+from smartzone.photos import MAX_PHOTOS
 
 
 def enum_field(choices, **kwargs) -> serializers.ChoiceField:

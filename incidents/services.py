@@ -5,6 +5,10 @@ flows"). Photos are checked and cleaned before anything is written; their files 
 inside the transaction and removed again if it fails, so a refused report leaves nothing.
 """
 
+import datetime
+import hashlib
+import hmac
+import json
 import logging
 import uuid
 
@@ -25,11 +29,11 @@ from incidents.models import (
     ReportUpdate,
     new_tracking_code,
 )
-from incidents.photos import CleanPhoto, clean_photos
 from smartzone import access, geo, registry
 from smartzone.audit import actor_label, audit_append
 from smartzone.errors import save_file_or_refuse
 from smartzone.outbox import event_record
+from smartzone.photos import CleanPhoto, clean_photos
 from smartzone.selectors import station_for_point
 
 log = logging.getLogger(__name__)
@@ -38,6 +42,70 @@ CITIZEN = "citizen"
 
 class TransitionError(ValidationError):
     """The report's state does not allow this step (or another officer was faster)."""
+
+
+class IdempotencyConflict(ValidationError):
+    """The idempotency key was already used for a report with different content."""
+
+    def __init__(self):
+        super().__init__(
+            _(
+                "This submission key was already used for a different report. Nothing was "
+                "saved; send the report again with a new key."
+            ),
+            code="idempotency_conflict",
+        )
+
+
+def submission_fingerprint(
+    *,
+    kind: str,
+    category: Category,
+    description: str,
+    occurred_at,
+    lat: float,
+    lng: float,
+    anonymous: bool,
+    reporter_name: str,
+    reporter_phone: str,
+    photos,
+) -> str:
+    """Return the SHA-256 of a submission as the service stores it (photos by their bytes)."""
+    photo_hashes = []
+    for upload in photos:
+        digest = hashlib.sha256()
+        upload.seek(0)
+        for chunk in iter(lambda upload=upload: upload.read(1 << 16), b""):
+            digest.update(chunk)
+        upload.seek(0)
+        photo_hashes.append(digest.hexdigest())
+    if occurred_at is not None and timezone.is_aware(occurred_at):
+        occurred_at = occurred_at.astimezone(datetime.UTC)
+    normalised = {
+        "kind": kind,
+        "category": category.pk,
+        "description": description.strip(),
+        "occurred_at": occurred_at.isoformat() if occurred_at else None,
+        "lat": round(float(lat), 7),
+        "lng": round(float(lng), 7),
+        "anonymous": bool(anonymous),
+        "name": "" if anonymous else reporter_name.strip(),
+        "phone": "" if anonymous else reporter_phone.strip(),
+        "photos": photo_hashes,
+    }
+    text = json.dumps(normalised, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _replayed(idempotency_key: str, fingerprint: str) -> Report | None:
+    """The report first filed with IDEMPOTENCY_KEY if FINGERPRINT matches it; None if there is
+    none; IdempotencyConflict if the key was used for other content."""
+    existing = Report.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is None:
+        return None
+    if not hmac.compare_digest(existing.idempotency_fingerprint, fingerprint):
+        raise IdempotencyConflict()
+    return existing
 
 
 def report_payload(report: Report) -> dict:
@@ -118,6 +186,7 @@ def _report_create(
     reporter_phone: str,
     ip: str | None,
     idempotency_key: str | None,
+    fingerprint: str,
     written: list,
 ) -> Report:
     station, zone = station_for_point(lat=lat, lng=lng)
@@ -138,6 +207,7 @@ def _report_create(
         reporter_phone="" if anonymous else reporter_phone.strip(),
         reporter_ip=None if anonymous else ip,
         idempotency_key=idempotency_key or None,
+        idempotency_fingerprint=fingerprint if idempotency_key else "",
     )
     for _attempt in range(5):
         if not Report.objects.filter(tracking_code=report.tracking_code).exists():
@@ -187,13 +257,29 @@ def report_submit(
 ) -> tuple[Report, bool]:
     """File a citizen's report or tip-off; return (report, created).
 
-    The same IDEMPOTENCY_KEY again returns the first report (created False): a double tap or a
-    retry after a dropped connection makes one report. The report goes to the station whose
+    The same IDEMPOTENCY_KEY with the same content again returns the first report (created
+    False): a double tap or a retry after a dropped connection makes one report. The same key
+    with other content raises IdempotencyConflict and reveals nothing of the first report.
+    The report goes to the station whose
     zone holds the point, else to the nearest station, flagged outside zone. Anonymous keeps no
     name, phone or IP address. Refused photos raise ValidationError and nothing is written.
     """
+    photos = list(photos or [])
+    fingerprint = ""
     if idempotency_key:
-        existing = Report.objects.filter(idempotency_key=idempotency_key).first()
+        fingerprint = submission_fingerprint(
+            kind=kind,
+            category=category,
+            description=description,
+            occurred_at=occurred_at,
+            lat=lat,
+            lng=lng,
+            anonymous=anonymous,
+            reporter_name=reporter_name,
+            reporter_phone=reporter_phone,
+            photos=photos,
+        )
+        existing = _replayed(idempotency_key, fingerprint)
         if existing is not None:
             return existing, False
     try:
@@ -218,12 +304,13 @@ def report_submit(
             reporter_phone=reporter_phone,
             ip=ip,
             idempotency_key=idempotency_key,
+            fingerprint=fingerprint,
             written=written,
         )
     except IntegrityError:
         _delete_files(written)
         if idempotency_key:
-            existing = Report.objects.filter(idempotency_key=idempotency_key).first()
+            existing = _replayed(idempotency_key, fingerprint)
             if existing is not None:  # the same form raced itself: the first one won
                 return existing, False
         raise

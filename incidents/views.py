@@ -29,10 +29,11 @@ from incidents.forms import (
     UpdateForm,
 )
 from incidents.models import TRANSITIONS, Report, ReportPhoto
-from incidents.photos import MAX_PHOTOS
 from smartzone import access, registry
+from smartzone.clientaddr import client_address
 from smartzone.media import private_file_response
 from smartzone.models import SafetyZone
+from smartzone.photos import MAX_PHOTOS
 
 SUBMIT_GROUP = "incidents:submit"
 LIST_PAGE = 100
@@ -49,9 +50,8 @@ def track_rate() -> str:
 
 
 def client_ip(request) -> str | None:
-    meta_key = getattr(settings, "RATELIMIT_IP_META_KEY", None) or "REMOTE_ADDR"
-    value = request.META.get(meta_key) or request.META.get("REMOTE_ADDR") or ""
-    return value.split(",")[0].strip() or None
+    """The address stored with a non-anonymous report: the one rate limits count too."""
+    return client_address(request)
 
 
 def submit_limited(request) -> bool:
@@ -131,6 +131,10 @@ def report_submit(request):
                     ip=None if data["anonymous"] else client_ip(request),
                     idempotency_key=data["idempotency_key"] or None,
                 )
+            except services.IdempotencyConflict as exc:
+                _add_errors(form, exc)
+                form.data = form.data.copy()  # a fresh key, so sending again files a report
+                form.data["idempotency_key"] = uuid.uuid4().hex
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:

@@ -40,11 +40,16 @@ def env_list(name: str, default: str) -> list[str]:
 
 PRODUCTION = env("SMARTZONE_ENV", "development") == "production"
 DEFAULT_SECRET_KEY = "insecure-embedded-default-key-do-not-use-in-production"  # noqa: S105
+# The placeholder of .env.example: long enough to pass the length rule, so refused by name.
+EXAMPLE_SECRET_KEY = "change-me-to-64-random-characters-python-c-import-secrets-token-urlsafe-64"  # noqa: S105
 SECRET_KEY = env("SECRET_KEY", DEFAULT_SECRET_KEY)
-if PRODUCTION and (not SECRET_KEY or SECRET_KEY == DEFAULT_SECRET_KEY or len(SECRET_KEY) < 50):
+if PRODUCTION and (
+    not SECRET_KEY or SECRET_KEY in {DEFAULT_SECRET_KEY, EXAMPLE_SECRET_KEY} or len(SECRET_KEY) < 50
+):
     raise ImproperlyConfigured(
         "SMARTZONE_ENV=production needs SECRET_KEY (or SECRET_KEY_FILE) set to a random value "
-        "of at least 50 characters; the embedded default key is refused. Generate one with: "
+        "of at least 50 characters; the embedded default key is refused, and so is the "
+        "placeholder of .env.example. Generate one with: "
         "python -c 'import secrets; print(secrets.token_urlsafe(64))'"
     )
 
@@ -244,8 +249,20 @@ CACHES = {
 }
 RATELIMIT_USE_CACHE = "ratelimit"
 RATELIMIT_FAIL_OPEN = True
-# Behind the production proxy the client address is the first of X-Forwarded-For.
-RATELIMIT_IP_META_KEY = "HTTP_X_FORWARDED_FOR" if PRODUCTION else None
+# The client address (smartzone/clientaddr.py) for rate limits, lockouts and reports: REMOTE_ADDR,
+# or behind TRUSTED_PROXY_COUNT proxies the address the outermost one appended to
+# X-Forwarded-For (entries left of it are the client's own words and are ignored).
+try:
+    TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
+except ValueError:
+    TRUSTED_PROXY_COUNT = -1
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(
+        "TRUSTED_PROXY_COUNT must be a whole number of proxies in front of the web processes "
+        "(0 when clients connect directly)."
+    )
+RATELIMIT_IP_META_KEY = "smartzone.clientaddr.ratelimit_address"
+AXES_CLIENT_IP_CALLABLE = "smartzone.clientaddr.client_address"
 
 # The outbox relay: how often a web process looks for events that were not pushed, and how old
 # an unpushed event must be before the relay takes it over from the direct push after commit.
@@ -363,6 +380,3 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    # Lockouts count the client address the proxy saw (the first of X-Forwarded-For).
-    AXES_IPWARE_PROXY_COUNT = 1
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")

@@ -39,6 +39,8 @@ def dashboard(request):
             "dashboard_scripts": registry.DASHBOARD_SCRIPTS,
             "dashboard_config": {
                 "station": station.pk,
+                # Who is looking: scripts alert loudly only for events meant for this role.
+                "role": access.role_of(request.user),
                 "lastEventId": events[-1].pk
                 if events
                 else selectors.last_event_id(station_id=station.pk),

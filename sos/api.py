@@ -1,5 +1,6 @@
 """Kiosk API (signed by the device) and the officers' read-only SOS list."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema
@@ -60,20 +61,33 @@ class KioskView(APIView):
 
 
 class SosEventCreateView(KioskView):
-    @extend_schema(request=KioskSosSerializer, responses={201: SosSerializer, 200: SosSerializer})
+    @extend_schema(
+        request=KioskSosSerializer,
+        responses={201: SosSerializer, 200: SosSerializer},
+        description=(
+            "Raise an SOS from a kiosk. The kiosk's `event_id` makes it idempotent: the first "
+            "post creates the SOS (201), any later post of the same event id returns that SOS "
+            "(200), also when two arrive at once. A retry must be signed anew with a fresh "
+            "X-Timestamp: a byte-identical resend (same timestamp, body and signature) is "
+            'refused as a replay with 401 and `"reason": "replay"`.'
+        ),
+    )
     def post(self, request):
         serializer = KioskSosSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         kiosk = self.kiosk(request, data)
-        sos, created = services.sos_receive(
-            kiosk=kiosk,
-            client_event_id=data["event_id"],
-            lat=data.get("lat"),
-            lng=data.get("lng"),
-            message=data.get("message", ""),
-            snapshot=data.get("snapshot"),
-        )
+        try:
+            sos, created = services.sos_receive(
+                kiosk=kiosk,
+                client_event_id=data["event_id"],
+                lat=data.get("lat"),
+                lng=data.get("lng"),
+                message=data.get("message", ""),
+                snapshot=data.get("snapshot"),
+            )
+        except DjangoValidationError as exc:
+            raise exceptions.ValidationError(exc.message_dict) from None
         return Response(
             SosSerializer(sos).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
@@ -107,7 +121,7 @@ class KioskMapViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     pagination_class = None
 
     def get_queryset(self):
-        return selectors.kiosks_for(self.request.user)
+        return selectors.active_kiosks_for(self.request.user)
 
     @extend_schema(responses={200: None})
     def list(self, request, *args, **kwargs):

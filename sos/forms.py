@@ -6,16 +6,22 @@ from django.utils.translation import gettext_lazy as _
 from smartzone import access
 
 
-class KioskForm(forms.Form):
-    station = forms.ModelChoiceField(queryset=None, label=_("station"))
+class KioskEditForm(forms.Form):
+    """What may change on a kiosk in service: not its station or serial (its identity)."""
+
     name = forms.CharField(max_length=200, label=_("name"))
-    serial = forms.CharField(max_length=80, label=_("serial number"))
     lat = forms.FloatField(min_value=-90, max_value=90, label=_("latitude"))
     lng = forms.FloatField(min_value=-180, max_value=180, label=_("longitude"))
     installed_on = forms.DateField(required=False, label=_("installed on"))
     heartbeat_interval_s = forms.IntegerField(
         min_value=10, initial=60, label=_("expected heartbeat interval (s)")
     )
+
+
+class KioskForm(KioskEditForm):
+    station = forms.ModelChoiceField(queryset=None, label=_("station"))
+    serial = forms.CharField(max_length=80, label=_("serial number"))
+    field_order = ["station", "name", "serial", "lat", "lng", "installed_on"]
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)

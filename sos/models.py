@@ -39,6 +39,9 @@ class Kiosk(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.OFFLINE
     )
     last_seen = models.DateTimeField(_("last seen"), null=True, blank=True)
+    # A retired kiosk is kept (its SOS history points at it) but its requests are refused and
+    # it leaves the dashboard map and the health checks.
+    retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("SOS kiosk")
@@ -47,6 +50,10 @@ class Kiosk(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_at is not None
 
     @property
     def offline_after_s(self) -> int:

@@ -15,4 +15,10 @@ def sos_list_for(user):
 
 
 def kiosks_for(user):
+    """The kiosks USER may manage, retired ones included (the supervisors' page)."""
     return access.scope(Kiosk.objects.all(), user)
+
+
+def active_kiosks_for(user):
+    """The kiosks in service that USER may see (the dashboard map)."""
+    return kiosks_for(user).filter(retired_at__isnull=True)

@@ -4,10 +4,12 @@ An SOS row is written first in its transaction; audit and outbox follow in the s
 """
 
 import logging
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -15,8 +17,10 @@ from django.utils.translation import gettext as _
 
 from smartzone import access, registry
 from smartzone.audit import audit_append
+from smartzone.errors import save_file_or_refuse
 from smartzone.outbox import event_record
-from sos.models import Kiosk, SosEvent, new_secret
+from smartzone.photos import CleanPhoto, clean_photo
+from sos.models import Kiosk, SosEvent, new_secret, snapshot_storage
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +38,7 @@ def kiosk_payload(kiosk: Kiosk) -> dict:
         "status": kiosk.status,
         "last_seen": kiosk.last_seen.isoformat() if kiosk.last_seen else None,
         "url": reverse("sos:kiosks"),
+        "retired": kiosk.is_retired,
     }
 
 
@@ -50,6 +55,7 @@ def sos_payload(sos: SosEvent) -> dict:
         "state": sos.state,
         "received_at": sos.received_at.isoformat(),
         "url": reverse("sos:detail", args=[sos.pk]),
+        "escalated_at": sos.escalated_at.isoformat() if sos.escalated_at else None,
     }
 
 
@@ -97,15 +103,74 @@ def kiosk_create(
     return kiosk, kiosk.secret
 
 
+def _kiosk_locked(actor, kiosk_id: int) -> Kiosk:
+    """The kiosk ACTOR (a supervisor of its station, an admin, or a system actor) may change,
+    row-locked. Call inside a transaction."""
+    if actor is None or isinstance(actor, str):
+        return Kiosk.objects.select_for_update().get(pk=kiosk_id)
+    access.require_supervisor(actor)
+    return access.get_for_user(Kiosk.objects, actor, lock=True, pk=kiosk_id)
+
+
+KIOSK_EDITABLE = ("name", "lat", "lng", "installed_on", "heartbeat_interval_s")
+
+
+@transaction.atomic
+def kiosk_update(
+    *,
+    actor,
+    kiosk_id: int,
+    name: str,
+    lat: float,
+    lng: float,
+    installed_on=None,
+    heartbeat_interval_s: int = 60,
+) -> Kiosk:
+    """Change a kiosk's name, place, install date or heartbeat interval (not its serial)."""
+    kiosk = _kiosk_locked(actor, kiosk_id)
+    before = {field: getattr(kiosk, field) for field in KIOSK_EDITABLE}
+    kiosk.name, kiosk.lat, kiosk.lng = name, lat, lng
+    kiosk.installed_on, kiosk.heartbeat_interval_s = installed_on, heartbeat_interval_s
+    kiosk.full_clean()
+    changed = [f for f in KIOSK_EDITABLE if getattr(kiosk, f) != before[f]]
+    if not changed:
+        return kiosk
+    kiosk.save(update_fields=changed)
+    audit_append(
+        actor=actor,
+        action="kiosk.updated",
+        obj=kiosk,
+        changes={f: [_plain(before[f]), _plain(getattr(kiosk, f))] for f in changed},
+    )
+    event_record(station=kiosk.station, kind="kiosk.updated", payload=kiosk_payload(kiosk))
+    return kiosk
+
+
+def _plain(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+@transaction.atomic
+def kiosk_retire(*, actor, kiosk_id: int) -> Kiosk:
+    """Retire a kiosk: its requests are refused from now on and it leaves the map. Its SOS
+    history stays."""
+    kiosk = _kiosk_locked(actor, kiosk_id)
+    if kiosk.is_retired:
+        raise ValidationError(_("This kiosk is already retired."), code="retired")
+    kiosk.retired_at = timezone.now()
+    kiosk.status = Kiosk.Status.OFFLINE
+    kiosk.save(update_fields=["retired_at", "status"])
+    audit_append(actor=actor, action="kiosk.retired", obj=kiosk)
+    event_record(station=kiosk.station, kind="kiosk.retired", payload=kiosk_payload(kiosk))
+    return kiosk
+
+
 @transaction.atomic
 def kiosk_rotate_secret(*, actor, kiosk_id: int) -> tuple[Kiosk, str]:
     """Give the kiosk a new secret; the old one stops working at once. Return the new one."""
-    if not isinstance(actor, str) and actor is not None:
-        access.require_supervisor(actor)
-    if actor is None or isinstance(actor, str):
-        kiosk = Kiosk.objects.select_for_update().get(pk=kiosk_id)
-    else:
-        kiosk = access.get_for_user(Kiosk.objects, actor, lock=True, pk=kiosk_id)
+    kiosk = _kiosk_locked(actor, kiosk_id)
+    if kiosk.is_retired:
+        raise ValidationError(_("A retired kiosk gets no new secret."), code="retired")
     kiosk.secret = new_secret()
     kiosk.secret_rotated_at = timezone.now()
     kiosk.save(update_fields=["secret", "secret_rotated_at"])
@@ -139,7 +204,7 @@ def kiosk_health_check(*, now=None) -> list[int]:
     for kiosk in (
         Kiosk.objects.select_for_update(skip_locked=True)
         .select_related("station")
-        .filter(status=Kiosk.Status.ONLINE)
+        .filter(status=Kiosk.Status.ONLINE, retired_at__isnull=True)
     ):
         if kiosk.last_seen is None or now - kiosk.last_seen > timedelta(
             seconds=kiosk.offline_after_s
@@ -183,11 +248,20 @@ def sos_receive(
 ) -> tuple[SosEvent, bool]:
     """Store a kiosk's SOS once per (kiosk, event id); return (sos, created).
 
-    A retry, even concurrent from another process, returns the original row.
+    A retry, even concurrent from another process, returns the original row. The SNAPSHOT is
+    decoded and re-encoded without metadata (ValidationError if it is not a photo); its file
+    is written only after the row is in, and removed again if the transaction does not commit,
+    so a duplicate or a rollback leaves no file behind. Call outside a transaction.
     """
     existing = SosEvent.objects.filter(kiosk=kiosk, client_event_id=client_event_id).first()
     if existing:
         return existing, False
+    cleaned = None
+    if snapshot is not None:
+        try:
+            cleaned = clean_photo(snapshot)
+        except ValidationError as exc:
+            raise ValidationError({"snapshot": exc.messages}) from None
     sos = SosEvent(
         station_id=kiosk.station_id,
         source=SosEvent.Source.KIOSK,
@@ -197,21 +271,53 @@ def sos_receive(
         lng=kiosk.lng if lng is None else lng,
         message=message or "",
     )
-    if snapshot is not None:
-        sos.snapshot = snapshot
     sos.full_clean(validate_constraints=False)
+    written = None
     try:
         with transaction.atomic():
-            sos.save(force_insert=True)  # the SOS row first, before anything else can fail
+            sos.save(force_insert=True)  # the SOS row first: a duplicate fails before any file
             sos.kiosk = kiosk
+            if cleaned is not None:
+                written = _snapshot_write(sos, cleaned)
             _record_raised(sos, f"device:{kiosk.serial}")
     except IntegrityError:
+        _snapshot_remove(written)
         # A concurrent duplicate won the unique constraint: return its row.
         existing = SosEvent.objects.filter(kiosk=kiosk, client_event_id=client_event_id).first()
         if existing is None:
             raise
         return existing, False
+    except BaseException:
+        _snapshot_remove(written)
+        raise
     return sos, True
+
+
+def _snapshot_write(sos: SosEvent, photo: CleanPhoto) -> str | None:
+    """Write the snapshot of the just-inserted SOS; return its name. A disk error keeps the SOS
+    without a snapshot (the alarm matters more than the picture)."""
+    try:
+        save_file_or_refuse(
+            sos.snapshot,
+            f"{uuid.uuid4().hex}.{photo.extension}",
+            ContentFile(photo.content),
+            field_name="snapshot",
+        )
+    except ValidationError:
+        log.error("SOS %s: the snapshot could not be stored; the SOS is kept without it", sos.pk)
+        sos.snapshot = ""
+        return None
+    sos.save(update_fields=["snapshot"])
+    return sos.snapshot.name
+
+
+def _snapshot_remove(name: str | None) -> None:
+    if not name:
+        return
+    try:
+        snapshot_storage().delete(name)
+    except OSError as exc:  # pragma: no cover - a disk problem; the file is orphaned
+        log.warning("could not remove snapshot %s: %s", name, exc)
 
 
 @transaction.atomic

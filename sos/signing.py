@@ -100,9 +100,11 @@ class KioskSignatureAuthentication(BaseAuthentication):
         kiosk = Kiosk.objects.select_related("station").filter(serial=serial).first()
         if kiosk is None:
             _refuse(request, serial, "unknown_kiosk", _("Unknown kiosk."))
-        try:
-            skew = abs(time.time() - int(timestamp))
-        except ValueError:
+        if kiosk.retired_at is not None:
+            _refuse(request, serial, "retired_kiosk", _("This kiosk is retired."), kiosk)
+        # ASCII digits only and at most 12 of them: int() of a 400-digit value would work, but
+        # subtracting it from a float overflows (a 500 with no audit entry).
+        if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
             _refuse(
                 request,
                 serial,
@@ -110,7 +112,7 @@ class KioskSignatureAuthentication(BaseAuthentication):
                 _("X-Timestamp is not a number of seconds."),
                 kiosk,
             )
-        if skew > MAX_SKEW_S:
+        if abs(time.time() - int(timestamp)) > MAX_SKEW_S:
             _refuse(
                 request,
                 serial,

@@ -12,6 +12,7 @@ urlpatterns = [
     path("sos/<int:pk>/", views.sos_detail, name="detail"),
     path("sos/snapshots/<path:name>", views.sos_snapshot, name="snapshot"),
     path("sos/kiosks/", views.kiosk_list, name="kiosks"),
+    path("sos/kiosks/<int:pk>/", views.kiosk_edit, name="kiosk-edit"),
     path("sos/help/", views.public_sos, name="public"),
 ]
 

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import JsonResponse
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -11,10 +11,11 @@ from django_ratelimit.decorators import ratelimit
 from smartzone import access, registry
 from smartzone.media import private_file_response
 from smartzone.models import OfficerProfile
+from smartzone.photos import content_type_for
 from smartzone.selectors import station_for_point
 from sos import selectors, services
-from sos.forms import KioskForm, PublicSosForm
-from sos.models import SosEvent
+from sos.forms import KioskEditForm, KioskForm, PublicSosForm
+from sos.models import Kiosk, SosEvent
 
 
 @access.officer_required
@@ -27,8 +28,12 @@ def sos_list(request):
 def sos_snapshot(request, name: str):
     """A kiosk's snapshot, for the officers of the kiosk's station only."""
     sos = access.get_for_user(SosEvent.objects.exclude(snapshot=""), request.user, snapshot=name)
+    extension = sos.snapshot.name.rsplit(".", 1)[-1]
     return private_file_response(
-        sos.snapshot, filename=f"sos-{sos.pk}.jpg", content_type="image/jpeg", no_store=True
+        sos.snapshot,
+        filename=f"sos-{sos.pk}.{extension}",
+        content_type=content_type_for(sos.snapshot.name),
+        no_store=True,
     )
 
 
@@ -84,27 +89,65 @@ def _say_jobs(request, jobs) -> None:
         messages.info(request, _("No camera within 200 m is left to analyse (asked for already?)."))
 
 
+def _posted_kiosk_id(request, name: str) -> int | None:
+    return access.parse_id(request.POST[name]) if name in request.POST else None
+
+
 @access.supervisor_required
 @require_http_methods(["GET", "POST"])
 def kiosk_list(request):
     form = KioskForm(request.POST or None, user=request.user)
     shown_secret = None
-    if request.method == "POST" and request.POST.get("rotate"):
-        kiosk, shown_secret = services.kiosk_rotate_secret(
-            actor=request.user, kiosk_id=int(request.POST["rotate"])
-        )
-        messages.success(request, _("New secret for %(name)s.") % {"name": kiosk.name})
-    elif request.method == "POST" and form.is_valid():
-        try:
-            kiosk, shown_secret = services.kiosk_create(actor=request.user, **form.cleaned_data)
+    for action in ("rotate", "retire"):
+        if request.method == "POST" and action in request.POST:
+            kiosk_id = _posted_kiosk_id(request, action)
+            if kiosk_id is None:
+                return HttpResponseBadRequest(_("The kiosk is not given by its id."))
+            try:
+                if action == "rotate":
+                    kiosk, shown_secret = services.kiosk_rotate_secret(
+                        actor=request.user, kiosk_id=kiosk_id
+                    )
+                    messages.success(request, _("New secret for %(name)s.") % {"name": kiosk.name})
+                else:
+                    kiosk = services.kiosk_retire(actor=request.user, kiosk_id=kiosk_id)
+                    messages.success(request, _("%(name)s is retired.") % {"name": kiosk.name})
+                    return redirect("sos:kiosks")
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+                return redirect("sos:kiosks")
             form = KioskForm(user=request.user)
-        except ValidationError as exc:
-            form.add_error(None, exc)
+            break
+    else:
+        if request.method == "POST" and form.is_valid():
+            try:
+                kiosk, shown_secret = services.kiosk_create(actor=request.user, **form.cleaned_data)
+                form = KioskForm(user=request.user)
+            except ValidationError as exc:
+                form.add_error(None, exc)
     return render(
         request,
         "sos/kiosks.html",
         {"form": form, "kiosks": selectors.kiosks_for(request.user), "secret": shown_secret},
     )
+
+
+@access.supervisor_required
+@require_http_methods(["GET", "POST"])
+def kiosk_edit(request, pk: int):
+    kiosk = access.get_for_user(Kiosk.objects, request.user, pk=pk)
+    initial = {field: getattr(kiosk, field) for field in services.KIOSK_EDITABLE}
+    form = KioskEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.kiosk_update(actor=request.user, kiosk_id=kiosk.pk, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("%(name)s is saved.") % {"name": form.cleaned_data["name"]})
+            return redirect("sos:kiosks")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "sos/kiosk_edit.html", {"form": form, "kiosk": kiosk}, status=status)
 
 
 @ratelimit(key="ip", rate="5/m", method="POST", block=False)

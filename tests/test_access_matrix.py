@@ -164,6 +164,7 @@ MATRIX = {
     "sos:detail": ("302 403 200 404 200 404 200 302", "302 403 302 404 302 404 302 302"),
     "sos:snapshot": ("302 403 200 404 200 404 200 302", "302 403 405 405 405 405 405 302"),
     "sos:kiosks": ("302 403 403 403 200 200 200 302", "302 403 403 403 200 200 200 302"),
+    "sos:kiosk-edit": ("302 403 403 403 200 404 200 302", "302 403 403 403 400 404 400 302"),
     "sos:public": ("200 200 200 200 200 200 200 200", "400 400 400 400 400 400 400 400"),
     "cctv:cameras": ("302 403 200 200 200 200 200 302", "302 403 200 200 200 200 200 302"),
     # 502: the camera (no snapshot URL here) could not be reached; never another station's.
@@ -298,6 +299,7 @@ KWARGS = {
     "incidents:cameras": lambda w: {"pk": w["report"].pk},
     "incidents:photo": lambda w: {"pk": w["report"].pk, "photo_pk": w["report_photo"].pk},
     "sos:detail": lambda w: {"pk": w["sos"].pk},
+    "sos:kiosk-edit": lambda w: {"pk": w["kiosk"].pk},
     "sos:snapshot": lambda w: {"name": w["sos"].snapshot.name},
     "cctv:camera_picture": lambda w: {"pk": w["camera"].pk},
     "cctv:entry_detail": lambda w: {"pk": w["entry"].pk},
@@ -592,7 +594,6 @@ ADMIN_FORBIDDEN = {
     "/admin/smartzone/auditentry/add/",
     "/admin/smartzone/event/add/",
     "/admin/incidents/report/add/",
-    "/admin/sos/kiosk/add/",
     "/admin/sos/sosevent/add/",
     "/admin/cctv/watchlistentry/add/",
     "/admin/cctv/analysisjob/add/",

@@ -117,3 +117,36 @@ def test_the_schema_describes_the_reports_api(admin_client):
     create = paths["/api/v1/reports/"]["post"]
     assert any(p["name"] == "Idempotency-Key" for p in create["parameters"])
     assert "multipart/form-data" in create["requestBody"]["content"]
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        {"description": "อีกเรื่องหนึ่ง"},
+        {"lat": IN_ZONE[0] + 0.001},
+        {"category": "fire"},
+        {"reporter_phone": "0800000000"},
+    ],
+)
+def test_a_known_idempotency_key_with_other_content_is_refused_and_leaks_no_code(
+    client, zone, categories, changed
+):
+    key = {"Idempotency-Key": "app-known-key"}
+    first = client.post(URL, create_data(reporter_phone="0811111111"), headers=key)
+    assert first.status_code == 201
+    original = Report.objects.get()
+    other = client.post(URL, create_data(reporter_phone="0811111111") | changed, headers=key)
+    assert other.status_code == 409
+    assert other.json()["code"] == "idempotency_conflict" and other.json()["detail"]
+    body = other.content.decode()
+    assert original.display_code not in body and original.tracking_code not in body
+    assert Report.objects.count() == 1
+
+
+def test_a_known_idempotency_key_with_another_photo_is_refused(client, zone, categories):
+    key = {"Idempotency-Key": "app-photo-key"}
+    photo = upload("a.jpg", jpeg_bytes())
+    assert client.post(URL, create_data(photos=[photo]), headers=key).status_code == 201
+    other = upload("a.jpg", jpeg_bytes(colour=(0, 90, 0)))
+    assert client.post(URL, create_data(photos=[other]), headers=key).status_code == 409
+    assert Report.objects.count() == 1

@@ -216,3 +216,23 @@ def test_the_form_tells_the_map_which_zones_exist(client, zone, theft, where, ex
     assert [z["name"] for z in config["zones"]] == [zone.name]
     client.post("/report/", form_data(theft, lat=where[0], lng=where[1]))
     assert Report.objects.get().outside_zone is expected
+
+
+def test_the_forms_key_with_other_content_is_refused_without_the_first_code(client, zone, theft):
+    data = form_data(theft)
+    first = client.post("/report/", data, HTTP_ACCEPT="application/json")
+    assert first.status_code == 201
+    original = Report.objects.get()
+    again = client.post(
+        "/report/", data | {"description": "ข้อความอื่น"}, HTTP_ACCEPT="application/json"
+    )
+    assert again.status_code == 400
+    assert again.json()["errors"]["__all__"][0]["code"] == "idempotency_conflict"
+    assert original.tracking_code not in again.content.decode()
+    assert original.display_code not in again.content.decode()
+    # The plain form answers with the error and a fresh key, so sending again files a report.
+    page = client.post("/report/", data | {"description": "ข้อความอื่น"})
+    assert page.status_code == 400
+    html = page.content.decode()
+    assert original.display_code not in html and data["idempotency_key"] not in html
+    assert Report.objects.count() == 1

@@ -171,3 +171,22 @@ def test_a_rolled_back_submission_sends_no_event(
     assert callbacks == []
     assert not Event.objects.filter(kind="report.submitted").exists()
     assert Report.objects.count() == 0
+
+
+def test_the_same_idempotency_key_with_other_content_is_a_conflict(zone, categories):
+    from incidents.services import IdempotencyConflict
+
+    common = {"kind": "report", "lat": IN_ZONE[0], "lng": IN_ZONE[1], "idempotency_key": "k-2"}
+    services.report_submit(category=categories["theft"], description="first", **common)
+    with pytest.raises(IdempotencyConflict):
+        services.report_submit(category=categories["theft"], description="second", **common)
+    with pytest.raises(IdempotencyConflict):
+        services.report_submit(
+            category=categories["theft"], description="first", anonymous=True, **common
+        )
+    # Whitespace around the text is not content: the service strips it before storing.
+    again, created = services.report_submit(
+        category=categories["theft"], description="  first ", **common
+    )
+    assert not created
+    assert Report.objects.count() == 1

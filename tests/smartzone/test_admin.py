@@ -1,6 +1,8 @@
 import pytest
+from django.test import Client
 
 from smartzone.models import AuditEntry, Event, Landmark, OfficerProfile, SafetyZone, Station
+from tests.conftest import make_officer
 
 CORE_MODELS = [Station, SafetyZone, Landmark, OfficerProfile, AuditEntry, Event]
 
@@ -22,8 +24,12 @@ def test_admin_lists_and_opens_the_add_form_of_every_core_model(
 
 
 def test_a_second_station_added_in_admin_is_audited_and_its_officers_see_only_it(
-    admin_client_, station, zone, client
+    admin_client_, station, zone, officer
 ):
+    first = Client()
+    first.force_login(officer)
+    assert [z["id"] for z in first.get("/api/v1/zones/").json()["results"]] == [zone.pk]
+
     response = admin_client_.post(
         "/admin/smartzone/station/add/",
         {"code": "nakhon-phanom", "name": "สภ.เมืองนครพนม", "lat": "17.39", "lng": "104.78"},
@@ -32,6 +38,20 @@ def test_a_second_station_added_in_admin_is_audited_and_its_officers_see_only_it
     new = Station.objects.get(code="nakhon-phanom")
     assert AuditEntry.objects.filter(action="station.created", object_id=str(new.pk)).exists()
     assert Event.objects.filter(kind="station.created", station=new).exists()
+
+    # An officer of the new station sees it and nothing of the first station.
+    newcomer = Client()
+    newcomer.force_login(make_officer("nina", new))
+    stations = newcomer.get("/api/v1/stations/").json()["results"]
+    assert [row["id"] for row in stations] == [new.pk]
+    assert newcomer.get("/api/v1/zones/").json()["results"] == []
+    assert newcomer.get("/api/v1/zones/geojson/").json()["features"] == []
+    assert newcomer.get(f"/api/v1/zones/{zone.pk}/").status_code == 404
+    assert newcomer.get(f"/zones/{zone.pk}/").status_code == 404
+    dashboard = newcomer.get("/dashboard/")
+    assert dashboard.status_code == 200
+    assert new.name in dashboard.content.decode()
+    assert zone.name not in dashboard.content.decode()
 
 
 def test_admin_refuses_a_zone_with_an_open_ring(admin_client_, station):

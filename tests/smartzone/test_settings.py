@@ -28,6 +28,17 @@ def test_production_with_the_default_secret_key_refuses_to_start():
     assert "embedded default key is refused" in result.stderr
 
 
+def test_production_with_the_placeholder_key_of_env_example_refuses_to_start():
+    example = (ROOT / ".env.example").read_text()
+    placeholder = next(
+        line.split("=", 1)[1] for line in example.splitlines() if line.startswith("SECRET_KEY=")
+    )
+    assert len(placeholder) >= 50  # long enough that the length rule alone would let it pass
+    result = run_manage("check", SMARTZONE_ENV="production", SECRET_KEY=placeholder)
+    assert result.returncode != 0
+    assert "placeholder of .env.example" in result.stderr
+
+
 def test_production_with_the_documented_variables_passes_check_deploy(tmp_path):
     key_file = tmp_path / "secret"
     key_file.write_text(secrets.token_urlsafe(64))

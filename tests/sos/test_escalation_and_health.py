@@ -53,3 +53,26 @@ def test_a_silent_kiosk_goes_offline_and_comes_back_with_its_heartbeat(kiosk):
     services.kiosk_heartbeat(kiosk_id=kiosk.pk)
     kinds = list(Event.objects.filter(kind__startswith="kiosk.").values_list("kind", flat=True))
     assert kinds == ["kiosk.created", "kiosk.online", "kiosk.offline", "kiosk.online"]
+
+
+def test_the_escalated_event_names_its_audience_and_when_it_escalated(kiosk):
+    sos, _ = services.sos_receive(kiosk=kiosk, client_event_id="esc")
+    later = sos.received_at + timedelta(seconds=services.escalate_after_s() + 1)
+    services.sos_escalate_overdue(now=later)
+    payload = Event.objects.get(kind="sos.escalated").payload
+    assert payload["audience"] == "supervisors"
+    assert (payload["id"], payload["state"]) == (sos.pk, "received")
+    assert payload["escalated_at"] == later.isoformat()
+    assert (payload["lat"], payload["lng"], payload["name"]) == (kiosk.lat, kiosk.lng, kiosk.name)
+    # The open-SOS list the dashboard loads on a reload says it too.
+    assert Event.objects.get(kind="sos.raised").payload["escalated_at"] is None
+
+
+@pytest.mark.parametrize(
+    "who, role", [("officer_client", "officer"), ("supervisor_client", "supervisor")]
+)
+def test_the_dashboard_tells_its_script_whose_dashboard_it_is(request, zone, who, role):
+    client = request.getfixturevalue(who)
+    config = client.get("/dashboard/").context["dashboard_config"]
+    assert config["role"] == role
+    assert "sos.escalated" in config["labels"]

@@ -121,3 +121,13 @@ def test_a_rotated_secret_replaces_the_old_one(client, kiosk):
     assert new != old
     assert signed_post(client, kiosk, {"event_id": "a"}, secret=old).status_code == 401
     assert signed_post(client, kiosk, {"event_id": "a"}, secret=new).status_code == 201
+
+
+@pytest.mark.parametrize("timestamp", ["9" * 400, "1" * 13, "-5", "1e9", "١٢٣", " 17"])
+def test_a_timestamp_that_is_not_a_short_digit_string_is_refused_and_audited(
+    client, kiosk, timestamp
+):
+    response = signed_post(client, kiosk, {"event_id": "x"}, timestamp=timestamp)
+    assert_refused(response, 401, "bad_timestamp")
+    entry = AuditEntry.objects.get(action="kiosk.auth_failed")
+    assert (entry.actor_label, entry.changes["reason"]) == ("device:K-001", "bad_timestamp")

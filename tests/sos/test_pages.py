@@ -101,3 +101,41 @@ def test_the_schema_documents_the_kiosk_signature(client):
     schema = client.get("/api/v1/schema/?format=json").json()
     assert "kioskSignature" in schema["components"]["securitySchemes"]
     assert "/api/v1/sos/events/" in schema["paths"]
+    described = schema["paths"]["/api/v1/sos/events/"]["post"]["description"]
+    assert "signed anew" in described and "replay" in described and "event_id" in described
+
+
+@pytest.mark.parametrize("value", ["", "abc", "1.5", "9" * 40, "²"])
+def test_a_rotate_postback_that_is_not_a_kiosk_id_is_a_400(supervisor_client, kiosk, value):
+    response = supervisor_client.post("/sos/kiosks/", {"rotate": value})
+    assert response.status_code == 400
+    old = kiosk.secret
+    kiosk.refresh_from_db()
+    assert kiosk.secret == old
+
+
+def test_rotating_an_unknown_or_other_stations_kiosk_is_a_404(supervisor_client, other_kiosk):
+    assert supervisor_client.post("/sos/kiosks/", {"rotate": 999999}).status_code == 404
+    assert supervisor_client.post("/sos/kiosks/", {"rotate": other_kiosk.pk}).status_code == 404
+
+
+@pytest.mark.parametrize("proxies", [0, 1])
+def test_the_public_page_limit_holds_whatever_x_forwarded_for_says(
+    client, station, settings, proxies
+):
+    settings.TRUSTED_PROXY_COUNT = proxies
+    appended = ", 203.0.113.7" if proxies else ""
+    variants = [None, "a, b", "198.51.100.1", "198.51.100.2, 198.51.100.3"]
+    codes = []
+    for i in range(7):
+        value = variants[i % 4]
+        if proxies:  # one client behind the proxy: only its own (left) part of the header varies
+            value = f"198.51.100.{i}{appended}"
+        headers = {} if value is None else {"HTTP_X_FORWARDED_FOR": value}
+        codes.append(client.post("/sos/help/", {"lat": 16.5, "lng": 104.7}, **headers).status_code)
+    assert codes == [201] * 5 + [429, 429]
+    assert SosEvent.objects.count() == 5
+    if proxies:  # no header or a malformed one: counted under the connection's address, no 500
+        assert client.post("/sos/help/", {"lat": 16.5, "lng": 104.7}).status_code == 201
+        bad = client.post("/sos/help/", {"lat": 16.5, "lng": 104.7}, HTTP_X_FORWARDED_FOR="a, b")
+        assert bad.status_code == 201

@@ -39,3 +39,13 @@ def test_any_correctly_signed_body_is_stored_or_refused_with_a_reason(kiosk, bod
     assert response.status_code in (200, 201, 400), response.content
     if response.status_code == 400:
         assert response.json()
+
+
+@FUZZ
+@given(timestamp=st.one_of(HEADER, st.integers().map(str), st.from_regex(r"\A[0-9]{1,500}\Z")))
+def test_any_timestamp_with_a_real_kiosk_serial_is_refused_with_a_reason(kiosk, timestamp):
+    response = signed_post(Client(), kiosk, {"event_id": "t"}, timestamp=timestamp)
+    if response.status_code != 201:  # a current timestamp is accepted, anything else is not
+        assert response.status_code == 401, response.content
+        assert response.json()["reason"] in {"bad_timestamp", "stale_timestamp", "missing_headers"}
+    SosEvent.objects.all().delete()

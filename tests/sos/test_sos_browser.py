@@ -1,13 +1,15 @@
 """The desk in a real browser: a signed kiosk SOS flashes on the map and is pinned in the feed
-until acknowledged; the pin survives a reload."""
+until acknowledged; the pin survives a reload. Escalated, it moves to the top marked escalated,
+and sounds the alarm again only on a supervisor's dashboard (the event's audience)."""
 
 import json
 import urllib.request
+from datetime import timedelta
 
 import pytest
 
 from sos.signing import signed_headers
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, pass_two_factor
 from tests.patrol.conftest import make_point, offset
 from tests.sos.conftest import EVENTS_PATH
 
@@ -30,23 +32,33 @@ def kiosk_post(server, kiosk, event_id) -> int:
         return response.status
 
 
+def open_dashboard(browser, server, user, errors):
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{server.url}/accounts/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("form button.primary")
+    pass_two_factor(page, user.username)
+    page.wait_for_url(f"{server.url}/dashboard/")
+    expect(page.locator("#live-state")).to_have_attribute("data-state", "live")
+    return context, page
+
+
 def test_a_kiosk_sos_flashes_and_stays_pinned_until_acknowledged(
-    browser, asgi_server, station, zone, kiosk, officer
+    browser, asgi_server, station, zone, kiosk, officer, supervisor
 ):
     from playwright.sync_api import expect
 
     from sos import services
+    from sos.models import SosEvent
 
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
-    page = context.new_page()
     errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{asgi_server.url}/accounts/login/")
-    page.fill("#id_username", officer.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("form button.primary")
-    page.wait_for_url(f"{asgi_server.url}/dashboard/")
-    expect(page.locator("#live-state")).to_have_attribute("data-state", "live")
+    context, page = open_dashboard(browser, asgi_server, officer, errors)
+    boss_context, boss = open_dashboard(browser, asgi_server, supervisor, errors)
     expect(page.locator(".sz-sos-marker")).to_have_count(0)
     # A red box 80 m west of the kiosk: the alert lists it as the nearest help.
     point = make_point(station, "ตู้แดง หน้าตลาด", *offset(kiosk.lat, kiosk.lng, 80, 270))
@@ -60,16 +72,32 @@ def test_a_kiosk_sos_flashes_and_stays_pinned_until_acknowledged(
         f"{point.name} · 80 m"
     )
 
+    expect(page.locator("#sz-sos-pinned")).to_have_attribute("data-alarms", "1")
+    expect(boss.locator("#sz-sos-pinned")).to_have_attribute("data-alarms", "1", timeout=10_000)
+
+    # Not acknowledged in time: escalated. Both desks mark it; only the supervisor's alarms.
+    sos = SosEvent.objects.get()
+    services.sos_escalate_overdue(now=sos.received_at.replace(microsecond=0) + timedelta(hours=1))
+    for desk in (page, boss):
+        escalated = desk.locator("#sz-sos-pinned li.sz-sos-escalated")
+        expect(escalated).to_have_count(1, timeout=10_000)
+        expect(escalated).to_have_attribute("data-escalated", "true")
+        expect(escalated.locator(".sz-sos-escalated-tag")).to_have_count(1)
+        expect(desk.locator(".sz-sos-marker.sz-sos-marker-escalated")).to_have_count(1)
+    expect(boss.locator("#sz-sos-pinned")).to_have_attribute("data-alarms", "2")
+    expect(page.locator("#sz-sos-pinned")).to_have_attribute("data-alarms", "1")
+
     page.reload()
     expect(page.locator("#sz-sos-pinned li.sz-sos-pinned")).to_have_count(1, timeout=10_000)
+    expect(page.locator("#sz-sos-pinned li.sz-sos-escalated")).to_have_count(1)
     expect(page.locator("#sz-sos-pinned .sz-nearby li[data-kind=patrol_point]")).to_contain_text(
         f"{point.name} · 80 m"
     )  # the open SOS list carries the nearest help too
 
-    from sos.models import SosEvent
-
-    services.sos_acknowledge(actor=officer, sos_id=SosEvent.objects.get().pk)
+    services.sos_acknowledge(actor=officer, sos_id=sos.pk)
     expect(page.locator("#sz-sos-pinned li")).to_have_count(0, timeout=10_000)
     expect(page.locator(".sz-sos-marker")).to_have_count(0)
+    expect(boss.locator("#sz-sos-pinned li")).to_have_count(0, timeout=10_000)
     assert errors == []
+    boss_context.close()
     context.close()

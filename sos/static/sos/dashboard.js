@@ -1,6 +1,8 @@
 /* SOS on the duty desk: a flashing marker, an item pinned at the top of the feed until it is
  * acknowledged, an alarm beep, and the kiosks with their health. Loaded after smartzone's
- * dashboard.js; open SOS are fetched on load so pinned items survive a reload. */
+ * dashboard.js; open SOS are fetched on load so pinned items survive a reload.
+ * An escalated SOS (not acknowledged in time) moves to the top, marked "escalated"; it sounds
+ * the alarm again only on the dashboards of its audience (supervisors and admins). */
 (function () {
   "use strict";
   var SZ = window.SmartZone;
@@ -35,6 +37,12 @@
     } catch (e) { /* no audio: the flashing marker still shows */ }
   }
 
+  // Every alarm sounded is counted on the pinned list (data-alarms), so it can be checked.
+  function alarm() {
+    pinned.dataset.alarms = String(Number(pinned.dataset.alarms || 0) + 1);
+    beep();
+  }
+
   function pin(sos, sound) {
     if (open[sos.id]) return;
     var icon = L.divIcon({ className: "sz-sos-marker", iconSize: [24, 24] });
@@ -52,7 +60,30 @@
     if (help) item.appendChild(help);
     pinned.insertBefore(item, pinned.firstChild);
     open[sos.id] = { marker: marker, item: item };
-    if (sound) beep();
+    if (sound) alarm();
+    if (sos.escalated_at) escalate(sos, false);
+  }
+
+  function forMe(audience) {
+    if (audience !== "supervisors") return true;
+    return SZ.config.role === "supervisor" || SZ.config.role === "admin";
+  }
+
+  function escalate(sos, sound) {
+    if (!open[sos.id]) pin(sos, false);
+    var entry = open[sos.id];
+    if (!entry || entry.escalated) return;
+    entry.escalated = true;
+    entry.item.classList.add("sz-sos-escalated");
+    entry.item.dataset.escalated = "true";
+    var tag = document.createElement("strong");
+    tag.className = "sz-sos-escalated-tag";
+    tag.textContent = SZ.config.labels["sos.escalated"] || "escalated";
+    entry.item.insertBefore(tag, entry.item.firstChild);
+    pinned.insertBefore(entry.item, pinned.firstChild);
+    var el = entry.marker.getElement && entry.marker.getElement();
+    if (el) el.classList.add("sz-sos-marker-escalated");
+    if (sound) alarm();
   }
 
   // The nearest help the server found when the SOS came in (cameras, patrol points, officers).
@@ -85,6 +116,9 @@
   }
 
   SZ.onEvent("sos.raised", function (event) { pin(event.payload, true); });
+  SZ.onEvent("sos.escalated", function (event) {
+    escalate(event.payload, forMe(event.payload.audience));
+  });
   ["sos.acknowledged", "sos.closed"].forEach(function (kind) {
     SZ.onEvent(kind, function (event) { unpin(event.payload.id); });
   });

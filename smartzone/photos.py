@@ -1,4 +1,5 @@
-"""Check and clean citizens' photos: decode them, refuse what is not a photo, drop metadata.
+"""Check and clean uploaded photos (citizens' report photos, kiosk snapshots): decode them,
+refuse what is not a photo, drop metadata.
 
 Nothing here trusts a file's name or declared content type: the bytes are decoded by Pillow
 (HEIC through pillow-heif). The stored copy is re-encoded from the pixels, so EXIF (with its
@@ -25,6 +26,13 @@ MAX_PIXELS = 64_000_000
 ACCEPTED = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WEBP", "HEIF": "JPEG", "MPO": "JPEG"}
 CONTENT_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+
+
+def content_type_for(name: str) -> str:
+    """The content type of a cleaned photo stored under NAME (by the extension it was given)."""
+    extension = name.rsplit(".", 1)[-1].lower()
+    types = {EXTENSIONS[fmt]: CONTENT_TYPES[fmt] for fmt in EXTENSIONS}
+    return types.get(extension, "application/octet-stream")
 
 
 @dataclass
