@@ -30,7 +30,7 @@ from incidents.forms import (
 )
 from incidents.models import TRANSITIONS, Report, ReportPhoto
 from incidents.photos import MAX_PHOTOS
-from smartzone import access
+from smartzone import access, ratelimit
 from smartzone.media import private_file_response
 from smartzone.models import SafetyZone
 
@@ -49,9 +49,8 @@ def track_rate() -> str:
 
 
 def client_ip(request) -> str | None:
-    meta_key = getattr(settings, "RATELIMIT_IP_META_KEY", None) or "REMOTE_ADDR"
-    value = request.META.get(meta_key) or request.META.get("REMOTE_ADDR") or ""
-    return value.split(",")[0].strip() or None
+    value = ratelimit.client_ip(request)
+    return None if value == ratelimit.UNKNOWN else value
 
 
 def submit_limited(request) -> bool:

@@ -244,8 +244,10 @@ CACHES = {
 }
 RATELIMIT_USE_CACHE = "ratelimit"
 RATELIMIT_FAIL_OPEN = True
-# Behind the production proxy the client address is the first of X-Forwarded-For.
-RATELIMIT_IP_META_KEY = "HTTP_X_FORWARDED_FOR" if PRODUCTION else None
+# Behind the production proxy the client address is the first of X-Forwarded-For; a missing or
+# malformed one falls back to REMOTE_ADDR (smartzone/ratelimit.py), never a 500.
+CLIENT_IP_FROM_FORWARDED_FOR = PRODUCTION
+RATELIMIT_IP_META_KEY = "smartzone.ratelimit.client_ip"
 
 # The outbox relay: how often a web process looks for events that were not pushed, and how old
 # an unpushed event must be before the relay takes it over from the direct push after commit.
@@ -303,6 +305,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "smartzone.openapi.document_error_responses",
+    ],
 }
 
 # Map: Leaflet assets come from django-leaflet's static files; only tiles are fetched from
