@@ -254,6 +254,11 @@ RATELIMIT_IP_META_KEY = "smartzone.ratelimit.client_ip"
 OUTBOX_RELAY_INTERVAL = float(env("OUTBOX_RELAY_INTERVAL", "0.5"))
 OUTBOX_RELAY_GRACE = float(env("OUTBOX_RELAY_GRACE", "0.5"))
 
+# LINE delivery: the Messaging API's host (a local stand-in in tests), and how long an unfinished
+# delivery batch stays untouched before the beat task takes it for lost and enqueues it again.
+LINE_API_HOST = env("LINE_API_HOST", "https://api.line.me")
+COMMUNITY_BATCH_STALE_SECONDS = float(env("COMMUNITY_BATCH_STALE_SECONDS", "900"))
+
 # Celery: Redis broker when REDIS_URL is set, else kombu's filesystem transport (no server).
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
 if CELERY_BROKER_URL == "filesystem://":

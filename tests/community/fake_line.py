@@ -2,11 +2,14 @@
 
 It records every request (method, path, headers, JSON body) and answers from a script of
 replies, then 200. Like LINE, it remembers retry keys it accepted: a request repeating one
-gets 409 with the accepted request's id, and `accepted` lists each message send once.
+gets 409 with the accepted request's id, and `accepted` lists each message send once. With
+`answer_delay_s` it takes each request at once but answers it only after that delay (a slow
+network back from LINE): a client killed meanwhile never learns that it was accepted.
 """
 
 import json
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -39,6 +42,7 @@ class FakeLine:
         self.requests: list[Recorded] = []
         self.accepted: list[Recorded] = []
         self.script: list[Reply] = []
+        self.answer_delay_s = 0.0
         self._keys: dict[str, str] = {}
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -101,6 +105,7 @@ class FakeLine:
                 )
                 reply = fake._answer(recorded)
                 recorded.status = reply.status
+                time.sleep(fake.answer_delay_s)
                 payload = json.dumps(reply.body).encode()
                 self.send_response(reply.status)
                 self.send_header("Content-Type", "application/json")
