@@ -49,3 +49,91 @@ def percentile(values, p: float) -> float:
     if not ordered:
         return float("nan")
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))]
+
+
+def sign_kiosk(secret: str, path: str, timestamp: str, body: bytes, method: str = "POST") -> str:
+    """The X-Signature of a kiosk request (sos/signing.py's scheme, without importing Django)."""
+    import hashlib
+    import hmac
+
+    message = f"{method}\n{path}\n{timestamp}\n".encode() + body
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def kiosk_headers(serial: str, secret: str, path: str, body: bytes, timestamp: int) -> dict:
+    """The headers of a signed kiosk POST of BODY to PATH."""
+    ts = str(timestamp)
+    return {
+        "Content-Type": "application/json",
+        "X-Kiosk-Id": serial,
+        "X-Timestamp": ts,
+        "X-Signature": sign_kiosk(secret, path, ts, body),
+    }
+
+
+def django_shell(code: str, env: dict, timeout: float = 300) -> dict:
+    """Run CODE with `manage.py shell` in ENV; return the JSON object its last line prints."""
+    import json
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if done.returncode:
+        raise RuntimeError(done.stderr)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def cpu_seconds(pid: int) -> float:
+    """Return the CPU time (user + system) a process has used so far."""
+    import os
+
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_kb(pid: int) -> int:
+    """Return the resident memory of a process (VmRSS, kB)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no VmRSS for {pid}")
+
+
+async def open_dashboard_socket(port: int, cookie: str, on_frame, after: str = ""):
+    """Connect one dashboard socket as the session COOKIE; wait for its "ready" frame.
+
+    Return (socket, reader task); the task calls ON_FRAME(time.time(), raw) for each frame
+    after "ready" until the socket closes.
+    """
+    import asyncio
+    import json
+
+    import websockets
+
+    query = f"?after={after}" if after else ""
+    sock = await websockets.connect(
+        f"ws://127.0.0.1:{port}/ws/dashboard/{query}",
+        additional_headers={"Cookie": cookie},
+        origin=f"http://127.0.0.1:{port}",
+        max_queue=None,
+        open_timeout=60,
+    )
+    first = json.loads(await sock.recv())
+    if first["type"] != "ready":
+        raise RuntimeError(f"expected a ready frame, got {first}")
+
+    async def read():
+        try:
+            async for raw in sock:
+                on_frame(time.time(), raw)
+        except websockets.ConnectionClosed:
+            pass
+
+    return sock, asyncio.create_task(read())

@@ -35,7 +35,15 @@ import sys
 import time
 from pathlib import Path
 
-from common import PG, ROOT, free_port, percentile, recreate_database, wait_for_port
+from common import (
+    PG,
+    ROOT,
+    cpu_seconds,
+    free_port,
+    percentile,
+    recreate_database,
+    wait_for_port,
+)
 
 DB_NAME = "sz_bench_events"
 REDIS_URL = "redis://127.0.0.1:6379/14"
@@ -183,12 +191,6 @@ async def run_sockets(port, cookie, n_sockets, expected, start_publisher):
         t.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
     return received
-
-
-def cpu_seconds(pid: int) -> float:
-    """Return the CPU time (user + system) a process has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run_phase(label, env, info, args):

@@ -21,7 +21,15 @@ import subprocess
 import sys
 import time
 
-from common import PG, ROOT, free_port, percentile, recreate_database, wait_for_port
+from common import (
+    PG,
+    ROOT,
+    free_port,
+    kiosk_headers,
+    percentile,
+    recreate_database,
+    wait_for_port,
+)
 
 sys.path.insert(0, str(ROOT))
 DB_NAME = "sz_bench_sos"
@@ -76,15 +84,6 @@ print(json.dumps({"cookie": name + "=" + client.cookies[name].value, "serial": k
     if done.returncode:
         raise RuntimeError(done.stderr)
     return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def sign(secret: str, path: str, timestamp: str, body: bytes) -> str:
-    import hashlib
-    import hmac
-
-    return hmac.new(
-        secret.encode(), f"POST\n{path}\n{timestamp}\n".encode() + body, hashlib.sha256
-    ).hexdigest()
 
 
 async def run(port, info, args):
@@ -148,13 +147,9 @@ async def run(port, info, args):
                     await asyncio.sleep(delay)
             tag = f"bench-{i}"
             body = json.dumps({"event_id": tag, "message": tag}).encode()
-            ts = str(int(time.time()))
-            headers = {
-                "Content-Type": "application/json",
-                "X-Kiosk-Id": info["serial"],
-                "X-Timestamp": ts,
-                "X-Signature": sign(info["secret"], EVENTS_PATH, ts, body),
-            }
+            headers = kiosk_headers(
+                info["serial"], info["secret"], EVENTS_PATH, body, int(time.time())
+            )
             sent_at[tag] = time.time()
             async with session.post(f"{origin}{EVENTS_PATH}", data=body, headers=headers) as r:
                 await r.read()

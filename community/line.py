@@ -41,7 +41,7 @@ class SendResult:
 
 
 def api_host() -> str:
-    return getattr(settings, "LINE_API_HOST", "https://api.line.me")
+    return settings.LINE_API_HOST
 
 
 def _configuration(access_token: str) -> Configuration:

@@ -606,8 +606,11 @@ def _broadcast_finish_if_done(broadcast_id: int) -> None:
     )
 
 
-def delivery_batches_stalled(*, older_than=timedelta(minutes=15)) -> list[int]:
-    """Return unfinished batches untouched for a while (their task was lost)."""
+def delivery_batches_stalled(*, older_than: timedelta | None = None) -> list[int]:
+    """Return unfinished batches untouched for OLDER_THAN (their task was lost, e.g. a killed
+    worker); by default settings.COMMUNITY_BATCH_STALE_SECONDS."""
+    if older_than is None:
+        older_than = timedelta(seconds=settings.COMMUNITY_BATCH_STALE_SECONDS)
     cutoff = timezone.now() - older_than
     return list(
         DeliveryBatch.objects.filter(

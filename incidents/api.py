@@ -2,6 +2,7 @@
 transition, updates and GeoJSON, scoped by station."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -111,7 +112,10 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     def retrieve(self, request, *args, **kwargs):
         """One report with its photos, updates and state changes."""
-        instance = selectors.report_detail_for(request.user, int(kwargs["pk"]))
+        pk = access.parse_id(kwargs["pk"])
+        if pk is None:
+            raise Http404
+        instance = selectors.report_detail_for(request.user, pk)
         return Response(ReportDetailSerializer(instance).data)
 
     @extend_schema(

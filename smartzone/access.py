@@ -8,7 +8,7 @@ all stations. Citizens have no account; devices authenticate with their own secr
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -87,7 +87,8 @@ def get_for_user(queryset: QuerySet, user, *, station_field: str = "station", lo
         queryset = queryset.select_for_update()
     try:
         return queryset.get(**lookup)
-    except queryset.model.DoesNotExist:
+    except (queryset.model.DoesNotExist, ValueError, TypeError, ValidationError):
+        # A malformed id from the URL ("abc" for a number) is a 404 too, as in DRF's get_object.
         raise Http404(_("Not found.")) from None
 
 

@@ -269,6 +269,11 @@ AXES_CLIENT_IP_CALLABLE = "smartzone.clientaddr.client_address"
 OUTBOX_RELAY_INTERVAL = float(env("OUTBOX_RELAY_INTERVAL", "0.5"))
 OUTBOX_RELAY_GRACE = float(env("OUTBOX_RELAY_GRACE", "0.5"))
 
+# LINE delivery: the Messaging API's host (a local stand-in in tests), and how long an unfinished
+# delivery batch stays untouched before the beat task takes it for lost and enqueues it again.
+LINE_API_HOST = env("LINE_API_HOST", "https://api.line.me")
+COMMUNITY_BATCH_STALE_SECONDS = float(env("COMMUNITY_BATCH_STALE_SECONDS", "900"))
+
 # Celery: Redis broker when REDIS_URL is set, else kombu's filesystem transport (no server).
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
 if CELERY_BROKER_URL == "filesystem://":
@@ -322,6 +327,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # SOS states appear in two components (an SOS, an open SOS with its nearest help).
     "ENUM_NAME_OVERRIDES": {"SosStateEnum": "sos.models.SosEvent.State"},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "smartzone.openapi.document_error_responses",
+    ],
 }
 
 # Map: Leaflet assets come from django-leaflet's static files; only tiles are fetched from

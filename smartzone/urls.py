@@ -32,6 +32,8 @@ for app in settings.PROJECT_APPS[1:]:
     if hasattr(app_urls, "register_api"):
         app_urls.register_api(router)
 
+handler404 = "smartzone.views.not_found"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),

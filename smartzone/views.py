@@ -5,6 +5,7 @@ from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
+from django.views import defaults
 from django.views.decorators.http import require_GET
 
 from smartzone import access, registry, selectors
@@ -121,3 +122,10 @@ def timeline(request):
             },
         },
     )
+
+
+def not_found(request, exception):
+    """Answer a 404 under /api/ in JSON, as the API's own 404s are; elsewhere Django's page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": str(_("Not found."))}, status=404)
+    return defaults.page_not_found(request, exception)

@@ -46,6 +46,11 @@ class HeartbeatSerializer(serializers.Serializer):
 
 class SosSerializer(serializers.ModelSerializer):
     kiosk_name = serializers.CharField(source="kiosk.name", default=None, read_only=True)
+    # Declared so that the schema allows "" (no outcome yet); DRF drops allow_blank from a
+    # read-only model field.
+    outcome = serializers.ChoiceField(
+        choices=SosEvent.Outcome.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = SosEvent

@@ -394,6 +394,52 @@ def stop_process(proc: subprocess.Popen, grace: float = 10) -> None:
         proc.wait(timeout=10)
 
 
+def start_worker(tmp_path, name: str, **env: str) -> subprocess.Popen:
+    """Start a real Celery worker (solo pool) on the test database, its log in TMP_PATH.
+
+    ENV adds environment variables (settings the worker reads from its environment). The broker
+    is the settings' one: the filesystem transport by default, Redis with REDIS_URL.
+    """
+    env = os.environ | {
+        "DATABASE_URL": database_url_for_subprocess(),
+        "DJANGO_SETTINGS_MODULE": "smartzone.settings",
+        **env,
+    }
+    log = open(tmp_path / f"{name}.log", "wb")  # noqa: SIM115
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "smartzone",
+            "worker",
+            "--pool=solo",
+            "--loglevel=info",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-n",
+            f"{name}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def wait_until(condition, timeout: float, what: str, proc: subprocess.Popen | None = None):
+    """Poll CONDITION until it holds; fail after TIMEOUT seconds or if PROC exits first."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if proc is not None and proc.poll() is not None:
+            pytest.fail(f"worker exited with {proc.returncode} while waiting for {what}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.2)
+
+
 @pytest.fixture
 def asgi_server(transactional_db):
     """Run the real ASGI server (daphne) in a child process on the test database."""

@@ -1,11 +1,8 @@
 """A real Celery worker killed mid-job: the job is resumed and ends once, no duplicate alert
 (item 5). Broker from settings: the filesystem transport by default, Redis with REDIS_URL."""
 
-import os
 import signal
-import subprocess
 import sys
-import time
 
 import pytest
 
@@ -15,49 +12,9 @@ from cctv.pipeline import analyse_frames, read_clip
 from cctv.tasks import jobs_resume_stale
 from smartzone.models import AuditEntry
 from tests.cctv import faces
-from tests.conftest import ROOT, database_url_for_subprocess, need, stop_process
+from tests.conftest import need, start_worker, stop_process, wait_until
 
 STALE_SECONDS = 3
-
-
-def start_worker(tmp_path, name):
-    env = os.environ | {
-        "DATABASE_URL": database_url_for_subprocess(),
-        "DJANGO_SETTINGS_MODULE": "smartzone.settings",
-        "CCTV_JOB_STALE_SECONDS": str(STALE_SECONDS),
-    }
-    log = open(tmp_path / f"{name}.log", "wb")  # noqa: SIM115
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "smartzone",
-            "worker",
-            "--pool=solo",
-            "--loglevel=info",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-n",
-            f"{name}@%h",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-
-
-def wait_until(condition, timeout, what, proc=None):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if proc is not None and proc.poll() is not None:
-            pytest.fail(f"worker exited with {proc.returncode} while waiting for {what}")
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.2)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -80,7 +37,7 @@ def test_a_job_whose_worker_was_killed_ends_once_without_duplicate_alerts(
     }
     assert len(expected) == 25
 
-    worker = start_worker(tmp_path, "first")
+    worker = start_worker(tmp_path, "first", CCTV_JOB_STALE_SECONDS=str(STALE_SECONDS))
     try:
         job = analysis.job_create(
             actor=officer,
@@ -103,7 +60,7 @@ def test_a_job_whose_worker_was_killed_ends_once_without_duplicate_alerts(
 
     wait_until(lambda: analysis.jobs_stale() == [job.pk], 30, "the job to be seen as stale")
     assert jobs_resume_stale() == [job.pk]
-    worker = start_worker(tmp_path, "second")
+    worker = start_worker(tmp_path, "second", CCTV_JOB_STALE_SECONDS=str(STALE_SECONDS))
     try:
         wait_until(
             lambda: AnalysisJob.objects.get(pk=job.pk).is_final, 300, "the job to end", worker

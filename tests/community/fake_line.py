@@ -2,7 +2,9 @@
 
 It records every request (method, path, headers, JSON body) and answers from a script of
 replies, then 200. Like LINE, it remembers retry keys it accepted: a request repeating one
-gets 409 with the accepted request's id, and `accepted` lists each message send once.
+gets 409 with the accepted request's id, and `accepted` lists each message send once. With
+`answer_delay_s` it takes each request at once but answers it only after that delay (a slow
+network back from LINE): a client killed meanwhile never learns that it was accepted.
 A scripted reply may be kept for one path (`then(500, path="/v2/bot/profile/")`); profile
 requests take only such replies, so scripts written for message sends are left to them.
 
@@ -12,6 +14,7 @@ like LINE for someone who is not a friend of the account).
 
 import json
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -47,6 +50,7 @@ class FakeLine:
         self.accepted: list[Recorded] = []
         self.script: list[Reply] = []
         self.profiles: dict[str, str] = {}
+        self.answer_delay_s = 0.0
         self._keys: dict[str, str] = {}
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -124,6 +128,7 @@ class FakeLine:
                 )
                 reply = fake._answer(recorded)
                 recorded.status = reply.status
+                time.sleep(fake.answer_delay_s)
                 payload = json.dumps(reply.body).encode()
                 self.send_response(reply.status)
                 self.send_header("Content-Type", "application/json")
