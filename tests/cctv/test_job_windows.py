@@ -110,3 +110,18 @@ def test_progress_is_stored_for_the_job_page_but_sends_no_event(station, camera)
     assert job.progress_done == 4 and job.heartbeat_at
     assert Event.objects.count() == before
     assert not Event.objects.filter(kind="cctv.job.progress").exists()
+
+
+def test_a_window_job_whose_worker_died_ends_done_once_its_window_closed(station, camera):
+    job = window_job(station, camera, -120, -1)
+    AnalysisJob.objects.filter(pk=job.pk).update(
+        state=AnalysisJob.State.RUNNING,
+        attempts=1,
+        started_at=timezone.now() - timedelta(seconds=120),
+        heartbeat_at=timezone.now() - timedelta(hours=1),
+        progress_done=60,
+        progress_total=119,
+    )
+    assert tasks.analyse_job(job.pk) == "done"
+    job.refresh_from_db()
+    assert job.state == AnalysisJob.State.DONE and job.attempts == 2 and not job.reason
