@@ -45,10 +45,11 @@ class CameraForm(forms.ModelForm):
         ]
 
     def clean_password(self):
+        # Not a model field (the column holds it encrypted): set it here, or keep the stored one.
         value = self.cleaned_data.get("password")
-        if not value and self.instance.pk:
-            return Camera.objects.get(pk=self.instance.pk).password
-        return value
+        if value:
+            self.instance.password = value
+        return ""
 
 
 @admin.register(Camera)

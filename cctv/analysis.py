@@ -14,10 +14,11 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cctv.models import AnalysisJob, Camera, FaceMatch
+from cctv.models import AnalysisJob, Camera, FaceMatch, WatchlistEntry
 from cctv.services import SYSTEM, job_payload, match_payload
 from smartzone import access
 from smartzone.audit import audit_append
@@ -127,17 +128,48 @@ def stale_seconds() -> float:
 
 def jobs_stale(*, now=None) -> list[int]:
     """Return ids of running jobs whose worker stopped reporting (died), and of queued jobs
-    that waited longer than that (their message may have been lost with a worker)."""
-    cutoff = (now or timezone.now()) - timedelta(seconds=stale_seconds())
+    that waited longer than that (their message may have been lost with a worker): a clip or
+    watch job counted from its creation, a window job from the opening of its window, as long
+    as the window is not over (its task would only fail it; job_window_expire does that)."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=stale_seconds())
     running = AnalysisJob.objects.filter(state=AnalysisJob.State.RUNNING, heartbeat_at__lt=cutoff)
-    queued = AnalysisJob.objects.filter(
-        state=AnalysisJob.State.QUEUED,
-        created_at__lt=cutoff,
-        kind__in=[AnalysisJob.Kind.CLIP, AnalysisJob.Kind.WATCH],
+    queued = AnalysisJob.objects.filter(state=AnalysisJob.State.QUEUED).filter(
+        Q(kind__in=[AnalysisJob.Kind.CLIP, AnalysisJob.Kind.WATCH], created_at__lt=cutoff)
+        | Q(kind=AnalysisJob.Kind.WINDOW, window_start__lt=cutoff, window_end__gt=now)
     )
     return sorted(
         set(running.values_list("pk", flat=True)) | set(queued.values_list("pk", flat=True))
     )
+
+
+@transaction.atomic
+def jobs_window_expire(*, now=None) -> list[int]:
+    """Fail the queued window jobs whose window closed before any worker ran them."""
+    now = now or timezone.now()
+    expired = AnalysisJob.objects.select_for_update().filter(
+        state=AnalysisJob.State.QUEUED, kind=AnalysisJob.Kind.WINDOW, window_end__lte=now
+    )
+    ids = []
+    for job in expired:
+        _finish(job, AnalysisJob.State.FAILED, "the time window ended before the job could start")
+        ids.append(job.pk)
+    return ids
+
+
+def job_window_not_open(*, job_id: int, now=None):
+    """Return the opening time of a queued window job's window if it is still ahead, else None."""
+    job = AnalysisJob.objects.filter(pk=job_id).only("kind", "state", "window_start").first()
+    now = now or timezone.now()
+    if (
+        job is not None
+        and job.kind == AnalysisJob.Kind.WINDOW
+        and job.state == AnalysisJob.State.QUEUED
+        and job.window_start
+        and job.window_start > now + timedelta(seconds=1)
+    ):
+        return job.window_start
+    return None
 
 
 def _suffix(name: str) -> str:
@@ -158,7 +190,8 @@ def job_cancel(*, actor, job: AnalysisJob) -> AnalysisJob:
         fields += ["state", "finished_at"]
     job.save(update_fields=fields)
     audit_append(actor=actor, action="cctv.job.cancelled", obj=job, changes={"state": job.state})
-    event_record(station=job.station, kind="cctv.job.progress", payload=job_payload(job))
+    kind = "cctv.job.cancelled" if job.is_final else "cctv.job.cancel_requested"
+    event_record(station=job.station, kind=kind, payload=job_payload(job))
     return job
 
 
@@ -183,13 +216,18 @@ def job_start(*, job_id: int) -> AnalysisJob | None:
     job.save(update_fields=["state", "attempts", "started_at", "heartbeat_at"])
     if job.attempts == 1:
         audit_append(actor=SYSTEM, action="cctv.job.started", obj=job)
-    event_record(station=job.station, kind="cctv.job.progress", payload=job_payload(job))
+        event_record(station=job.station, kind="cctv.job.started", payload=job_payload(job))
     return job
 
 
 @transaction.atomic
 def job_progress(*, job_id: int, done: float, total: float, resume_from: int) -> bool:
-    """Store progress and where a retry resumes; return False if the job should stop."""
+    """Store progress and where a retry resumes; return False if the job should stop.
+
+    No audit entry and no dashboard event: progress is transient (the job page reads it from
+    the job's API endpoint), and a day-long watch would flood the feed and the timeline. The
+    job's start and end are events.
+    """
     job = AnalysisJob.objects.select_for_update().get(pk=job_id)
     if job.cancel_requested or job.state != AnalysisJob.State.RUNNING:
         return False
@@ -197,7 +235,6 @@ def job_progress(*, job_id: int, done: float, total: float, resume_from: int) ->
     job.resume_from = max(job.resume_from, resume_from)
     job.heartbeat_at = timezone.now()
     job.save(update_fields=["progress_done", "progress_total", "resume_from", "heartbeat_at"])
-    event_record(station=job.station, kind="cctv.job.progress", payload=job_payload(job))
     return True
 
 
@@ -209,7 +246,7 @@ def _finish(job: AnalysisJob, state: str, reason: str) -> None:
         fields.append("progress_done")
     job.save(update_fields=fields)
     audit_append(actor=SYSTEM, action=f"cctv.job.{state}", obj=job, changes={"reason": job.reason})
-    event_record(station=job.station, kind="cctv.job.progress", payload=job_payload(job))
+    event_record(station=job.station, kind=f"cctv.job.{state}", payload=job_payload(job))
 
 
 @transaction.atomic
@@ -224,13 +261,20 @@ def job_finish(*, job_id: int) -> AnalysisJob:
 
 @transaction.atomic
 def job_fail(*, job_id: int, reason: str) -> AnalysisJob:
-    """End a job as failed with REASON, withdrawing the candidates it raised (nothing half-made)."""
+    """End a job as failed with REASON, withdrawing the candidates it raised (nothing half-made).
+
+    Only unreviewed candidates not linked to an incident are withdrawn: a match an officer has
+    already confirmed or dismissed, or opened an incident for, is a record of that review.
+    """
     job = AnalysisJob.objects.select_for_update().get(pk=job_id)
     if job.is_final:
         return job
-    crops = [m.crop.name for m in job.matches.all() if m.crop]
-    withdrawn = list(job.matches.values_list("pk", flat=True))
-    job.matches.all().delete()
+    unreviewed = job.matches.select_for_update().filter(
+        status=FaceMatch.Status.CANDIDATE, incident_id__isnull=True
+    )
+    crops = [m.crop.name for m in unreviewed if m.crop]
+    withdrawn = list(unreviewed.values_list("pk", flat=True))
+    FaceMatch.objects.filter(pk__in=withdrawn).delete()
     storage = FaceMatch._meta.get_field("crop").storage
     transaction.on_commit(lambda: [storage.delete(name) for name in crops])
     _finish(job, AnalysisJob.State.FAILED, reason)
@@ -259,6 +303,13 @@ def match_record(
     try:
         with transaction.atomic():
             job = AnalysisJob.objects.select_for_update().get(pk=job_id)
+            # The matcher may predate a revocation or an expiry: ask the database again.
+            if not (
+                WatchlistEntry.objects.matchable()
+                .filter(pk=entry_id, station_id=job.station_id)
+                .exists()
+            ):
+                return None
             existing = FaceMatch.objects.filter(
                 job=job, entry_id=entry_id, track_start_frame=track_start_frame
             ).first()
@@ -354,6 +405,67 @@ def match_link_incident(*, actor, match: FaceMatch, incident_id: int) -> FaceMat
     )
     event_record(station=match.station, kind="cctv.match.linked", payload=match_payload(match))
     return match
+
+
+INCIDENT_CATEGORY = "suspicious"
+
+
+@transaction.atomic
+def match_open_incident(*, actor, match: FaceMatch):
+    """Open an incident report for a confirmed match, triaged by ACTOR, and link it.
+
+    The report is filed through the incidents app at the camera's position (so it lands at the
+    camera's station) with no reporter; its description names the entry, camera and time, not
+    the face. A match already linked returns its incident. Return the report.
+    """
+    from incidents import services as incident_services
+    from incidents.models import Category, Report
+
+    match = access.get_for_user(FaceMatch.objects.all(), actor, lock=True, pk=match.pk)
+    if match.status != FaceMatch.Status.CONFIRMED:
+        raise PermissionDenied(_("Only a confirmed match can open an incident."))
+    if match.incident_id:
+        return Report.objects.get(pk=match.incident_id)
+    if match.camera is None:
+        raise ValidationError({"camera": _("The match has no camera, so no place to report.")})
+    category = (
+        Category.objects.filter(code=INCIDENT_CATEGORY, active=True).first()
+        or Category.objects.filter(active=True).order_by("order").first()
+    )
+    if category is None:
+        raise ValidationError({"category": _("No incident category is set up.")})
+    camera = match.camera
+    description = _(
+        "Confirmed watchlist match #%(match)s: %(name)s (%(category)s) on camera %(camera)s "
+        "at %(seen)s. Review note: %(note)s"
+    ) % {
+        "match": match.pk,
+        "name": match.entry.name,
+        "category": match.entry.get_category_display(),
+        "camera": f"{camera.code} {camera.name}",
+        "seen": timezone.localtime(match.seen_at).strftime("%Y-%m-%d %H:%M"),
+        "note": match.note or "-",
+    }
+    report, _created = incident_services.report_submit(
+        kind=Report.Kind.REPORT,
+        category=category,
+        description=description,
+        lat=camera.lat,
+        lng=camera.lng,
+        occurred_at=match.seen_at,
+        anonymous=True,
+        idempotency_key=f"cctv-match-{match.pk}",
+    )
+    if report.station_id != match.station_id:
+        raise ValidationError({"camera": _("The camera stands outside this station's area.")})
+    incident_services.report_transition(
+        actor=actor,
+        report_id=report.pk,
+        to_state=Report.State.TRIAGED,
+        note=_("Opened from confirmed CCTV match #%(match)s.") % {"match": match.pk},
+    )
+    match_link_incident(actor=actor, match=match, incident_id=report.pk)
+    return report
 
 
 def match_purge(*, now=None, days: int | None = None) -> int:

@@ -25,7 +25,12 @@ class CctvConfig(AppConfig):
                 "cctv.watchlist.renewed": _("Watchlist entry renewed"),
                 "cctv.watchlist.photo_added": _("Enrollment photo added"),
                 "cctv.job.created": _("Video analysis queued"),
-                "cctv.job.progress": _("Video analysis progress"),
+                "cctv.job.progress": _("Video analysis progress"),  # events before 2026-12
+                "cctv.job.started": _("Video analysis started"),
+                "cctv.job.done": _("Video analysis done"),
+                "cctv.job.failed": _("Video analysis failed"),
+                "cctv.job.cancel_requested": _("Video analysis asked to stop"),
+                "cctv.job.cancelled": _("Video analysis cancelled"),
                 "cctv.match": _("Possible watchlist match"),
                 "cctv.match.confirmed": _("Watchlist match confirmed"),
                 "cctv.match.dismissed": _("Watchlist match dismissed"),

@@ -3,9 +3,70 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cctv.models import AnalysisJob, Camera, WatchlistEntry
+from cctv.models import AnalysisJob, Camera, CameraSite, WatchlistEntry, split_credentials
 
 MAX_CLIP_BYTES = 500 * 1024 * 1024
+
+
+class CameraSiteForm(forms.ModelForm):
+    class Meta:
+        model = CameraSite
+        fields = ["name", "lat", "lng", "address"]
+
+
+class CameraForm(forms.ModelForm):
+    """A camera of one station. The stream password is write-only: never rendered back, and a
+    blank field keeps the stored one. Credentials typed into a URL are moved to their fields
+    before anything is validated or shown again."""
+
+    password = forms.CharField(
+        label=_("stream password"),
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        required=False,
+        max_length=200,
+        help_text=_("Leave empty to keep the stored password."),
+    )
+    clear_password = forms.BooleanField(label=_("remove the stored password"), required=False)
+
+    class Meta:
+        model = Camera
+        fields = [
+            "site",
+            "code",
+            "name",
+            "lat",
+            "lng",
+            "direction_deg",
+            "fov_deg",
+            "range_m",
+            "stream_url",
+            "snapshot_url",
+            "username",
+            "make",
+            "model",
+            "installed_on",
+        ]
+        widgets = {"installed_on": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, data=None, *args, sites=None, **kwargs):
+        if data is not None:
+            data = data.copy()
+            for field in ("stream_url", "snapshot_url"):
+                clean, user, password = split_credentials(data.get(field, ""))
+                data[field] = clean
+                if user:
+                    data["username"], data["password"] = user, password
+        super().__init__(data, *args, **kwargs)
+        if sites is not None:
+            self.fields["site"].queryset = sites
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("clear_password"):
+            self.instance.password = ""
+        elif cleaned.get("password"):
+            self.instance.password = cleaned["password"]
+        return cleaned
 
 
 class EntryForm(forms.Form):
@@ -22,6 +83,18 @@ class EntryForm(forms.Form):
 
 class PhotoForm(forms.Form):
     photo = forms.FileField(label=_("enrollment photo"))
+
+
+class EntryStatusForm(forms.Form):
+    """Reject or revoke an entry: the reason goes to the audit trail."""
+
+    note = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RenewForm(forms.Form):
+    valid_until = forms.DateField(
+        label=_("valid until"), widget=forms.DateInput(attrs={"type": "date"})
+    )
 
 
 class JobForm(forms.Form):

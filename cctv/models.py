@@ -11,13 +11,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cctv.storage import private_storage
+from smartzone import crypto
 from smartzone.geo import GeometryError, check_lat_lng
 from smartzone.models import Station
 
 MAX_VALIDITY_DAYS = 90
+PASSWORD_CONTEXT = b"smartzone.cctv.camera-password.v1:"
 
 
 def _check_position(lat, lng) -> None:
+    if lat is None or lng is None:
+        return  # the field itself says it is required
     try:
         check_lat_lng(lat, lng)
     except GeometryError as exc:
@@ -102,10 +106,13 @@ class Camera(models.Model):
     range_m = models.FloatField(_("range (metres)"), default=40)
     # URLs are stored without credentials; the credentials sit in their own fields, are never
     # rendered, logged or audited, and are put back only by `stream_source`/`snapshot_source`.
+    # The password is stored encrypted (Fernet, key from SECRET_KEY): read and set `password`.
     stream_url = models.CharField(_("stream URL"), max_length=500, blank=True)
     snapshot_url = models.CharField(_("snapshot URL"), max_length=500, blank=True)
     username = models.CharField(_("stream user name"), max_length=120, blank=True)
-    password = models.CharField(_("stream password"), max_length=200, blank=True)
+    password_encrypted = models.CharField(
+        _("stream password (encrypted)"), max_length=500, blank=True, editable=False
+    )
     make = models.CharField(_("make"), max_length=100, blank=True)
     model = models.CharField(_("model"), max_length=100, blank=True)
     installed_on = models.DateField(_("installed on"), null=True, blank=True)
@@ -129,9 +136,9 @@ class Camera(models.Model):
 
     def clean(self) -> None:
         _check_position(self.lat, self.lng)
-        if not 0 <= self.direction_deg < 360:
+        if self.direction_deg is not None and not 0 <= self.direction_deg < 360:
             raise ValidationError({"direction_deg": _("Give a direction from 0 to 359 degrees.")})
-        if not 1 <= self.fov_deg <= 360:
+        if self.fov_deg is not None and not 1 <= self.fov_deg <= 360:
             raise ValidationError({"fov_deg": _("Give a field of view from 1 to 360 degrees.")})
         for field in ("stream_url", "snapshot_url"):
             value = getattr(self, field)
@@ -145,6 +152,14 @@ class Camera(models.Model):
             raise ValidationError({"site": _("The site belongs to another station.")})
 
     @property
+    def password(self) -> str:
+        return crypto.decrypt(self.password_encrypted, context=PASSWORD_CONTEXT)
+
+    @password.setter
+    def password(self, value: str) -> None:
+        self.password_encrypted = crypto.encrypt(value or "", context=PASSWORD_CONTEXT)
+
+    @property
     def stream_source(self) -> str:
         """The stream URL with credentials, for the probe and the pipeline only."""
         return with_credentials(self.stream_url, self.username, self.password)
@@ -155,7 +170,7 @@ class Camera(models.Model):
 
     @property
     def has_credentials(self) -> bool:
-        return bool(self.username or self.password)
+        return bool(self.username or self.password_encrypted)
 
 
 def _entry_default_until():

@@ -250,14 +250,32 @@ def watchlist_entry_approve(*, actor, entry: WatchlistEntry) -> WatchlistEntry:
 def watchlist_entry_set_status(
     *, actor, entry: WatchlistEntry, status: str, note: str = ""
 ) -> WatchlistEntry:
-    """Reject or revoke ENTRY (supervisors)."""
+    """Reject a pending ENTRY or revoke an approved one (supervisors). Either ends its matching
+    for good, running jobs included (they re-check an entry before raising a match)."""
     access.require_supervisor(actor)
     entry = _entry_for_update(actor, entry.pk)
-    if status not in {WatchlistEntry.Status.REJECTED, WatchlistEntry.Status.REVOKED}:
+    allowed_from = {
+        WatchlistEntry.Status.REJECTED: WatchlistEntry.Status.PENDING,
+        WatchlistEntry.Status.REVOKED: WatchlistEntry.Status.APPROVED,
+    }
+    if status not in allowed_from:
         raise ValidationError({"status": _("Choose reject or revoke.")})
+    if entry.status != allowed_from[status]:
+        message = (
+            _("Only an entry waiting for approval can be rejected.")
+            if status == WatchlistEntry.Status.REJECTED
+            else _("Only an approved entry can be revoked.")
+        )
+        raise ValidationError({"status": message})
+    before = entry.status
     entry.status = status
     entry.save(update_fields=["status"])
-    audit_append(actor=actor, action=f"watchlist.{status}", obj=entry, changes={"note": note})
+    audit_append(
+        actor=actor,
+        action=f"watchlist.{status}",
+        obj=entry,
+        changes={"status": [before, status], "note": note.strip()},
+    )
     event_record(station=entry.station, kind=f"cctv.watchlist.{status}", payload={"id": entry.pk})
     return entry
 
@@ -269,6 +287,11 @@ def watchlist_entry_renew(*, actor, entry: WatchlistEntry, valid_until) -> Watch
     entry = _entry_for_update(actor, entry.pk)
     if entry.requested_by_id == actor.pk:
         raise PermissionDenied(_("You cannot renew an entry you requested yourself."))
+    if entry.status != WatchlistEntry.Status.APPROVED:
+        # A rejected or revoked entry stays so; renewing must not approve it by the back door.
+        raise ValidationError({"status": _("Only an approved entry can be renewed.")})
+    if valid_until < timezone.localdate():
+        raise ValidationError({"valid_until": _("Give a date from today on.")})
     if valid_until > timezone.localdate() + timedelta(days=MAX_VALIDITY_DAYS):
         raise ValidationError(
             {"valid_until": _("An entry is valid for at most 90 days; renew it later.")}
@@ -292,8 +315,24 @@ def watchlist_entry_renew(*, actor, entry: WatchlistEntry, valid_until) -> Watch
 def enrollment_photo_add(
     *, actor, entry: WatchlistEntry, filename: str, data: bytes
 ) -> EnrollmentPhoto:
-    """Add a photo to ENTRY; it must hold exactly one face, whose embedding is stored."""
+    """Add a photo to ENTRY while it waits for approval; it must hold exactly one face, whose
+    embedding is stored.
+
+    An approved entry takes no new photo: its approver vouched for the faces it had, so a new
+    face would be matched without anyone approving it. Request a new entry instead.
+    """
     access.require_station(actor, entry.station_id)
+    entry = _entry_for_update(actor, entry.pk)
+    if entry.status != WatchlistEntry.Status.PENDING:
+        raise ValidationError(
+            {
+                "image": f"{filename}: "
+                + _(
+                    "photos can be added only while the entry waits for approval; "
+                    "request a new entry to enroll another photo"
+                )
+            }
+        )
     try:
         image = decode_image(data)
         vector = FaceEmbedder().embed_single(image)

@@ -8,6 +8,7 @@ import time
 
 from celery import shared_task
 from django.conf import settings
+from django.utils import timezone
 
 from cctv import analysis, services
 from cctv.camera_io import SnapshotError, fetch_snapshot
@@ -17,17 +18,53 @@ from cctv.pipeline.video import clip_info, grab_one_frame
 
 log = logging.getLogger(__name__)
 
+# Progress is stored at most once a second, and only when the whole percent moved or the
+# heartbeat is due (a 24 h watch job writes a few thousand rows, not 86,400, and no events).
 PROGRESS_EVERY_S = 1.0
+HEARTBEAT_EVERY_S = 10.0
+# A running job rebuilds its matcher this often, so that it stops looking for entries revoked
+# or expired since it started (match_record re-checks the entry as well, before every alert).
+MATCHER_REFRESH_S = 30.0
 
 
 class JobStopped(Exception):
     """The job was cancelled (or ended elsewhere) between frames."""
 
 
+class StationMatcher:
+    """The station's matchable watchlist, rebuilt every REFRESH_S seconds while a job runs."""
+
+    def __init__(self, station_id: int, refresh_s: float | None = None):
+        self.station_id = station_id
+        if refresh_s is None:
+            refresh_s = float(getattr(settings, "CCTV_MATCHER_REFRESH_SECONDS", MATCHER_REFRESH_S))
+        self.refresh_s = refresh_s
+        self._build()
+
+    def _build(self) -> None:
+        self.matcher = services.matcher_for_station(self.station_id)
+        self.built_at = time.monotonic()
+
+    def refresh_if_due(self) -> None:
+        if time.monotonic() - self.built_at >= self.refresh_s:
+            self._build()
+
+    def __len__(self) -> int:
+        return len(self.matcher)
+
+    def best(self, embedding):
+        return self.matcher.best(embedding)
+
+
 @shared_task(bind=True, max_retries=3, acks_late=True, reject_on_worker_lost=True)
 def analyse_job(self, job_id: int) -> str:
     """Analyse one job's video. Idempotent: a retry resumes from the stored progress and the
     unique (job, entry, first frame) of a match keeps an appearance from being raised twice."""
+    early = analysis.job_window_not_open(job_id=job_id)
+    if early is not None:
+        # Delivered before its window opens (a resume, or a broker that ignored the eta).
+        analyse_job.apply_async((job_id,), eta=early)
+        return "waiting"
     job = analysis.job_start(job_id=job_id)
     if job is None:
         return "skipped"
@@ -48,9 +85,10 @@ def analyse_job(self, job_id: int) -> str:
 
 
 def _run(job: AnalysisJob) -> None:
-    matcher = services.matcher_for_station(job.station_id)
+    matcher = StationMatcher(job.station_id)
     min_score = float(getattr(settings, "CCTV_DETECT_MIN_SCORE", 0.6))
-    last = {"at": 0.0}
+    last = {"at": 0.0, "written_at": 0.0, "percent": -1}
+    run_offset = 0.0  # seconds from the job's time base to the start of this run
 
     if job.kind == AnalysisJob.Kind.CLIP:
         info = clip_info(job.clip.path)
@@ -63,34 +101,49 @@ def _run(job: AnalysisJob) -> None:
 
         max_gap = max(1, int(job.sample_fps))  # a second unseen ends a track
     else:
+        now = timezone.now()
         if job.kind == AnalysisJob.Kind.WATCH:
-            duration = job.watch_minutes * 60.0
+            total = job.watch_minutes * 60.0
+            watched = job.progress_done
+            remaining = total - watched
+            base = job.started_at
         else:
-            duration = (job.window_end - job.window_start).total_seconds()
-        watched = job.progress_done
-        total = duration
+            # The window is wall-clock time: a late start watches only what is left of it.
+            total = (job.window_end - job.window_start).total_seconds()
+            remaining = (job.window_end - now).total_seconds()
+            watched = total - remaining
+            base = job.window_start
+            if remaining <= 0:
+                if job.attempts > 1:
+                    return  # a retry after the window closed: what could be watched was
+                raise VideoError("the time window ended before the job could start")
+        run_offset = max(0.0, (now - base).total_seconds())
         frames = read_stream(
             job.camera.stream_source,
             sample_fps=job.sample_fps,
-            duration_s=max(0.0, duration - watched),
+            duration_s=max(0.0, remaining),
             start_index=job.resume_from,
         )
 
         def done_of(index, time_s):
-            return watched + time_s
+            return min(total, watched + time_s)
 
         max_gap = max(1, int(job.sample_fps))
 
     def on_frame(index, time_s, tracker):
+        matcher.refresh_if_due()
         now = time.monotonic()
         if now - last["at"] < PROGRESS_EVERY_S:
             return
         last["at"] = now
+        done = done_of(index, time_s)
+        percent = int(100 * done / total) if total else 0
+        if percent == last["percent"] and now - last["written_at"] < HEARTBEAT_EVERY_S:
+            return
+        last["percent"], last["written_at"] = percent, now
         earliest = tracker.earliest_open_frame()
         resume = earliest if earliest is not None else index + 1
-        if not analysis.job_progress(
-            job_id=job.pk, done=done_of(index, time_s), total=total, resume_from=resume
-        ):
+        if not analysis.job_progress(job_id=job.pk, done=done, total=total, resume_from=resume):
             raise JobStopped
 
     for appearance in analyse_frames(
@@ -105,7 +158,7 @@ def _run(job: AnalysisJob) -> None:
             job_id=job.pk,
             entry_id=appearance.match.entry_id,
             track_start_frame=appearance.start_frame,
-            offset_s=appearance.start_time,
+            offset_s=run_offset + appearance.start_time,
             distance=appearance.match.distance,
             score=appearance.match.score,
             crop=appearance.crop,
@@ -155,7 +208,9 @@ def matches_purge() -> int:
 
 @shared_task
 def jobs_resume_stale() -> list[int]:
-    """Queue again the jobs whose worker died; the job resumes from its stored progress."""
+    """Queue again the jobs whose worker died or whose message was lost (the job resumes from
+    its stored progress), and fail the window jobs whose window closed unseen."""
+    analysis.jobs_window_expire()
     ids = analysis.jobs_stale()
     for job_id in ids:
         analyse_job.delay(job_id)

@@ -1,5 +1,6 @@
 """Pages of the cctv app: thin, access-checked, private media through checked views only."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -10,8 +11,17 @@ from django.views.decorators.http import require_POST
 
 from cctv import analysis, services
 from cctv.camera_io import SnapshotError, fetch_snapshot
-from cctv.forms import EntryForm, JobForm, PhotoForm, ReviewForm
-from cctv.models import AnalysisJob, Camera, EnrollmentPhoto, FaceMatch, WatchlistEntry
+from cctv.forms import CameraForm as CameraEditForm
+from cctv.forms import (
+    CameraSiteForm,
+    EntryForm,
+    EntryStatusForm,
+    JobForm,
+    PhotoForm,
+    RenewForm,
+    ReviewForm,
+)
+from cctv.models import AnalysisJob, Camera, CameraSite, EnrollmentPhoto, FaceMatch, WatchlistEntry
 from smartzone import access
 from smartzone.access import officer_required, supervisor_required
 from smartzone.media import private_file_response
@@ -24,8 +34,13 @@ def _private(fieldfile, filename: str, content_type="image/jpeg"):
     )
 
 
+# Service error keys that a form names otherwise.
+_FIELD_ALIASES = {"image": "photo"}
+
+
 def _form_errors(form, exc: ValidationError) -> None:
     for field, errors in exc.message_dict.items():
+        field = _FIELD_ALIASES.get(field, field)
         form.add_error(field if field in form.fields else None, errors)
 
 
@@ -39,7 +54,48 @@ def _station(request):
 @officer_required
 def camera_list(request):
     cameras = access.scope(Camera.objects.select_related("site"), request.user).order_by("code")
-    return render(request, "cctv/cameras.html", {"cameras": cameras})
+    sites = access.scope(CameraSite.objects.all(), request.user).order_by("name")
+    return render(request, "cctv/cameras.html", {"cameras": cameras, "sites": sites})
+
+
+@supervisor_required
+def site_edit(request, pk=None):
+    if pk is None:
+        site = CameraSite(station=_station(request))
+    else:
+        site = access.get_for_user(CameraSite.objects.all(), request.user, pk=pk)
+    form = CameraSiteForm(request.POST if request.method == "POST" else None, instance=site)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.camera_site_save(actor=request.user, site=form.instance)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Camera site saved."))
+            return redirect("cctv:cameras")
+    context = {"form": form, "site": site if pk else None}
+    return render(request, "cctv/site_form.html", context, status=400 if form.errors else 200)
+
+
+@supervisor_required
+def camera_edit(request, pk=None):
+    if pk is None:
+        camera = Camera(station=_station(request))
+    else:
+        camera = access.get_for_user(Camera.objects.all(), request.user, pk=pk)
+    sites = CameraSite.objects.filter(station_id=camera.station_id)
+    data = request.POST if request.method == "POST" else None
+    form = CameraEditForm(data, instance=camera, sites=sites)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.camera_save(actor=request.user, camera=form.instance)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Camera saved."))
+            return redirect("cctv:cameras")
+    context = {"form": form, "camera": camera if pk else None}
+    return render(request, "cctv/camera_form.html", context, status=400 if form.errors else 200)
 
 
 @officer_required
@@ -91,6 +147,17 @@ def entry_create(request):
     )
 
 
+def _entry_page(request, entry, status=200, **forms):
+    context = {
+        "entry": entry,
+        "photos": entry.photos.all(),
+        "form": forms.get("form") or PhotoForm(),
+        "status_form": forms.get("status_form") or EntryStatusForm(),
+        "renew_form": forms.get("renew_form") or RenewForm(),
+    }
+    return render(request, "cctv/entry_detail.html", context, status=status)
+
+
 @officer_required
 def entry_detail(request, pk):
     entry = access.get_for_user(WatchlistEntry.objects.all(), request.user, pk=pk)
@@ -107,8 +174,7 @@ def entry_detail(request, pk):
                 _form_errors(form, exc)
             else:
                 return redirect("cctv:entry_detail", pk=entry.pk)
-    context = {"entry": entry, "photos": entry.photos.all(), "form": form}
-    return render(request, "cctv/entry_detail.html", context, status=400 if form.errors else 200)
+    return _entry_page(request, entry, status=400 if form.errors else 200, form=form)
 
 
 @require_POST
@@ -121,6 +187,58 @@ def entry_approve(request, pk):
         text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
         messages.error(request, text)
     return redirect("cctv:entry_detail", pk=entry.pk)
+
+
+def _entry_set_status(request, pk, status, done_message):
+    entry = access.get_for_user(WatchlistEntry.objects.all(), request.user, pk=pk)
+    form = EntryStatusForm(request.POST)
+    if form.is_valid():
+        try:
+            services.watchlist_entry_set_status(
+                actor=request.user, entry=entry, status=status, note=form.cleaned_data["note"]
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, done_message)
+            return redirect("cctv:entry_detail", pk=entry.pk)
+    return _entry_page(request, entry, status=400, status_form=form)
+
+
+@require_POST
+@supervisor_required
+def entry_reject(request, pk):
+    return _entry_set_status(
+        request, pk, WatchlistEntry.Status.REJECTED, _("The entry was rejected.")
+    )
+
+
+@require_POST
+@supervisor_required
+def entry_revoke(request, pk):
+    return _entry_set_status(
+        request, pk, WatchlistEntry.Status.REVOKED, _("The entry was revoked; it is not matched.")
+    )
+
+
+@require_POST
+@supervisor_required
+def entry_renew(request, pk):
+    entry = access.get_for_user(WatchlistEntry.objects.all(), request.user, pk=pk)
+    form = RenewForm(request.POST)
+    if form.is_valid():
+        try:
+            services.watchlist_entry_renew(
+                actor=request.user, entry=entry, valid_until=form.cleaned_data["valid_until"]
+            )
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("The entry was renewed."))
+            return redirect("cctv:entry_detail", pk=entry.pk)
+    return _entry_page(request, entry, status=400, renew_form=form)
 
 
 @officer_required
@@ -200,8 +318,33 @@ def match_review(request, pk):
         else:
             return redirect("cctv:match_review", pk=match.pk)
     photo = match.entry.photos.first()
-    context = {"match": match, "photo": photo, "form": form}
+    camera = match.camera
+    map_config = {"tilesUrl": settings.MAP_TILES_URL}
+    if camera is not None:
+        map_config |= {
+            "lat": camera.lat,
+            "lng": camera.lng,
+            "direction_deg": camera.direction_deg,
+            "fov_deg": camera.fov_deg,
+            "range_m": camera.range_m,
+            "name": f"{camera.code} {camera.name}",
+        }
+    context = {"match": match, "photo": photo, "form": form, "map_config": map_config}
     return render(request, "cctv/match_review.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+@officer_required
+def match_incident(request, pk):
+    match = access.get_for_user(FaceMatch.objects.all(), request.user, pk=pk)
+    try:
+        report = analysis.match_open_incident(actor=request.user, match=match)
+    except (PermissionDenied, ValidationError) as exc:
+        text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        messages.error(request, text)
+        return redirect("cctv:match_review", pk=match.pk)
+    messages.success(request, _("Incident %(code)s opened.") % {"code": report.display_code})
+    return redirect("incidents:detail", pk=report.pk)
 
 
 @officer_required

@@ -33,10 +33,12 @@ from incidents.models import Category
 from patrol import services as patrol_services
 from patrol.models import PatrolPoint
 from patrol.tokens import make_token
+from smartzone.models import OfficerProfile
 from sos import services as sos_services
 from sos.signing import signed_headers
 from tests.cctv import faces
 from tests.cctv.conftest import make_entry
+from tests.conftest import make_officer
 from tests.incidents.conftest import IN_ZONE, jpeg_bytes, upload
 from tests.patrol.conftest import MARKET, make_point
 
@@ -167,12 +169,20 @@ MATRIX = {
     "sos:kiosk-edit": ("302 403 403 403 200 404 200 302", "302 403 403 403 400 404 400 302"),
     "sos:public": ("200 200 200 200 200 200 200 200", "400 400 400 400 400 400 400 400"),
     "cctv:cameras": ("302 403 200 200 200 200 200 302", "302 403 200 200 200 200 200 302"),
+    "cctv:camera_create": ("302 403 403 403 200 200 200 302", "302 403 403 403 400 400 400 302"),
+    "cctv:camera_edit": ("302 403 403 403 200 404 200 302", "302 403 403 403 400 404 400 302"),
+    "cctv:site_create": ("302 403 403 403 200 200 200 302", "302 403 403 403 400 400 400 302"),
+    "cctv:site_edit": ("302 403 403 403 200 404 200 302", "302 403 403 403 400 404 400 302"),
     # 502: the camera (no snapshot URL here) could not be reached; never another station's.
     "cctv:camera_picture": ("302 403 502 404 502 404 502 302", "302 403 502 404 502 404 502 302"),
     "cctv:watchlist": ("302 403 200 200 200 200 200 302", "302 403 200 200 200 200 200 302"),
     "cctv:entry_create": ("302 403 403 403 200 200 200 302", "302 403 403 403 200 200 200 302"),
     "cctv:entry_detail": ("302 403 200 404 200 404 200 302", "302 403 403 404 200 404 200 302"),
     "cctv:entry_approve": ("405 405 405 405 405 405 405 405", "302 403 403 403 302 404 302 302"),
+    # An empty POST lacks the reason (reject, revoke) or the date (renew): 400.
+    "cctv:entry_reject": ("405 405 405 405 405 405 405 405", "302 403 403 403 400 404 400 302"),
+    "cctv:entry_revoke": ("405 405 405 405 405 405 405 405", "302 403 403 403 400 404 400 302"),
+    "cctv:entry_renew": ("405 405 405 405 405 405 405 405", "302 403 403 403 400 404 400 302"),
     "cctv:photo_image": ("302 403 200 404 200 404 200 302", "302 403 200 404 200 404 200 302"),
     "cctv:jobs": ("302 403 200 200 200 200 200 302", "302 403 200 200 200 200 200 302"),
     "cctv:job_create": ("302 403 200 200 200 200 200 302", "302 403 200 200 200 200 200 302"),
@@ -180,6 +190,8 @@ MATRIX = {
     "cctv:job_cancel": ("405 405 405 405 405 405 405 405", "302 403 302 404 302 404 302 302"),
     "cctv:match_review": ("302 403 200 404 200 404 200 302", "302 403 200 404 200 404 200 302"),
     "cctv:match_crop": ("302 403 200 404 200 404 200 302", "302 403 200 404 200 404 200 302"),
+    # The match is still a candidate: refused with a message, back to its review page.
+    "cctv:match_incident": ("405 405 405 405 405 405 405 405", "302 403 302 404 302 404 302 302"),
     "patrol:points": ("302 403 200 200 200 200 200 302", "302 403 200 200 200 200 200 302"),
     "patrol:point-new": ("302 403 403 403 200 200 200 302", "302 403 403 403 200 200 200 302"),
     "patrol:point-edit": ("302 403 403 403 200 404 200 302", "302 403 403 403 200 404 200 302"),
@@ -302,6 +314,12 @@ KWARGS = {
     "sos:kiosk-edit": lambda w: {"pk": w["kiosk"].pk},
     "sos:snapshot": lambda w: {"name": w["sos"].snapshot.name},
     "cctv:camera_picture": lambda w: {"pk": w["camera"].pk},
+    "cctv:camera_edit": lambda w: {"pk": w["camera"].pk},
+    "cctv:site_edit": lambda w: {"pk": w["camera"].site_id},
+    "cctv:entry_reject": lambda w: {"pk": w["entry"].pk},
+    "cctv:entry_revoke": lambda w: {"pk": w["entry"].pk},
+    "cctv:entry_renew": lambda w: {"pk": w["entry"].pk},
+    "cctv:match_incident": lambda w: {"pk": w["match"].pk},
     "cctv:entry_detail": lambda w: {"pk": w["entry"].pk},
     "cctv:entry_approve": lambda w: {"pk": w["entry"].pk},
     "cctv:photo_image": lambda w: {"pk": w["entry_photo"].pk},
@@ -419,6 +437,9 @@ def world(settings, tmp_path, station, zone, landmark, officer, supervisor, othe
     entry_photo = cctv_services.enrollment_photo_add(
         actor=supervisor, entry=entry, filename="a.jpg", data=faces.jpeg(faces.person_a())
     )
+    # Only an approved entry raises a match; the approver is another supervisor of STATION.
+    approver = make_officer("approver", station, OfficerProfile.Role.SUPERVISOR)
+    entry = cctv_services.watchlist_entry_approve(actor=approver, entry=entry)
     job = AnalysisJob.objects.create(
         station=station, kind="clip", camera=camera, purpose="x", created_by=officer
     )

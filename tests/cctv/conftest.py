@@ -78,9 +78,13 @@ def make_entry(station, requester, *, name="Eileen Collins", category="wanted", 
 
 @pytest.fixture
 def entry_a(station, supervisor, second_supervisor) -> WatchlistEntry:
-    """Person A on the watchlist, with one photo, approved by another supervisor."""
+    """Person A on the watchlist, with one photo (another view of A than the clips show),
+    approved by another supervisor."""
     entry = make_entry(station, supervisor)
     services.enrollment_photo_add(
-        actor=supervisor, entry=entry, filename="a.jpg", data=faces.jpeg(faces.person_a())
+        actor=supervisor,
+        entry=entry,
+        filename="a.jpg",
+        data=faces.jpeg(faces.person_a_enrollment()),
     )
     return services.watchlist_entry_approve(actor=second_supervisor, entry=entry)

@@ -2,12 +2,13 @@
 
 from datetime import timedelta
 
+import numpy as np
 import pytest
 from django.utils import timezone
 
-from cctv import analysis
+from cctv import analysis, services
 from cctv.models import AnalysisJob, FaceMatch, WatchlistEntry
-from cctv.tasks import analyse_job
+from cctv.tasks import StationMatcher, analyse_job
 from smartzone.models import AuditEntry, Event
 from tests.cctv import faces
 from tests.cctv.conftest import make_entry
@@ -40,6 +41,7 @@ def run_clip(station, officer, camera, data, name="ab.mp4"):
 def test_a_clip_of_a_then_b_raises_exactly_one_alert_for_a_on_the_right_camera(
     station, officer, camera, other_camera, entry_a, clip_bytes, django_capture_on_commit_callbacks
 ):
+    # entry_a is enrolled from another view of A (faces.person_a_enrollment), not a clip frame.
     with django_capture_on_commit_callbacks(execute=True):
         job = run_clip(station, officer, camera, clip_bytes)
     assert job.state == AnalysisJob.State.DONE, job.reason
@@ -54,7 +56,10 @@ def test_a_clip_of_a_then_b_raises_exactly_one_alert_for_a_on_the_right_camera(
     event = Event.objects.get(kind="cctv.match")
     assert event.payload["lat"] == camera.lat and event.payload["entry"] == entry_a.pk
     assert AuditEntry.objects.filter(action="cctv.job.created", actor=officer).exists()
-    assert Event.objects.filter(kind="cctv.job.progress").exists()
+    assert event.payload["url"] == f"/cctv/matches/{match.pk}/"
+    # Start and end reach the dashboard; progress does not (the job page reads it).
+    kinds = list(Event.objects.filter(kind__startswith="cctv.job").values_list("kind", flat=True))
+    assert kinds == ["cctv.job.created", "cctv.job.started", "cctv.job.done"]
 
 
 def test_b_alone_raises_no_alert_and_stores_no_face(
@@ -74,9 +79,7 @@ def test_an_entry_not_approved_or_expired_is_never_matched(
     how, station, officer, supervisor, second_supervisor, camera, clip_bytes
 ):
     entry = make_entry(station, supervisor)
-    analysis_photo = faces.jpeg(faces.person_a())
-    from cctv import services
-
+    analysis_photo = faces.jpeg(faces.person_a_enrollment())
     services.enrollment_photo_add(
         actor=supervisor, entry=entry, filename="a.jpg", data=analysis_photo
     )
@@ -182,3 +185,79 @@ def test_an_unreachable_stream_fails_a_watch_job_with_the_reason(station, office
     assert "cannot open" in job.reason
     assert "s3cr3t" not in job.reason
     assert not FaceMatch.objects.exists()
+
+
+@pytest.mark.parametrize("how", ["revoked", "expired"])
+def test_an_entry_revoked_or_expired_while_the_job_runs_is_not_matched_afterwards(
+    how, station, officer, second_supervisor, camera, entry_a, clip_bytes, monkeypatch
+):
+    # The job's matcher is built with A approved; A's entry ends at the job's first progress
+    # report, while A's face is still on screen and before the appearance is recorded.
+    real_progress = analysis.job_progress
+
+    def progress_then_end_entry(**kwargs):
+        if how == "revoked":
+            entry = WatchlistEntry.objects.get(pk=entry_a.pk)
+            if entry.status == WatchlistEntry.Status.APPROVED:
+                services.watchlist_entry_set_status(
+                    actor=second_supervisor, entry=entry, status="revoked", note="หมายถูกเพิกถอน"
+                )
+        else:
+            WatchlistEntry.objects.filter(pk=entry_a.pk).update(
+                valid_until=timezone.localdate() - timedelta(days=1)
+            )
+        return real_progress(**kwargs)
+
+    monkeypatch.setattr(analysis, "job_progress", progress_then_end_entry)
+    job = run_clip(station, officer, camera, clip_bytes)
+    assert job.state == AnalysisJob.State.DONE, job.reason
+    assert not FaceMatch.objects.exists()
+
+
+def test_a_running_jobs_matcher_drops_an_entry_revoked_since_it_was_built(
+    station, second_supervisor, entry_a
+):
+    matcher = StationMatcher(station.pk, refresh_s=0)
+    assert len(matcher) == 1
+    services.watchlist_entry_set_status(
+        actor=second_supervisor, entry=entry_a, status="revoked", note="x"
+    )
+    matcher.refresh_if_due()
+    assert len(matcher) == 0
+
+
+def _candidate(job, entry, frame):
+    return analysis.match_record(
+        job_id=job.pk,
+        entry_id=entry.pk,
+        track_start_frame=frame,
+        offset_s=frame / 5,
+        distance=0.3,
+        score=0.7,
+        crop=np.full((40, 40, 3), 120, np.uint8),
+    )
+
+
+def test_a_failed_job_withdraws_only_unreviewed_candidates_not_linked_to_an_incident(
+    station, officer, camera, entry_a, django_capture_on_commit_callbacks
+):
+    job = AnalysisJob.objects.create(
+        station=station, kind="clip", camera=camera, purpose="x", created_by=officer
+    )
+    analysis.job_start(job_id=job.pk)
+    unreviewed, confirmed, dismissed, linked = (_candidate(job, entry_a, f) for f in range(4))
+    analysis.match_review(actor=officer, match=confirmed, decision="confirmed", note="ใช่")
+    analysis.match_review(actor=officer, match=dismissed, decision="dismissed", note="ไม่ใช่")
+    analysis.match_review(actor=officer, match=linked, decision="confirmed", note="ใช่")
+    analysis.match_link_incident(actor=officer, match=linked, incident_id=42)
+    storage = unreviewed.crop.storage
+    with django_capture_on_commit_callbacks(execute=True):
+        analysis.job_fail(job_id=job.pk, reason="the stream stopped sending frames for 10 s")
+    job.refresh_from_db()
+    assert job.state == AnalysisJob.State.FAILED
+    kept = set(FaceMatch.objects.values_list("pk", flat=True))
+    assert kept == {confirmed.pk, dismissed.pk, linked.pk}
+    assert not storage.exists(unreviewed.crop.name)
+    assert all(storage.exists(m.crop.name) for m in (confirmed, dismissed, linked))
+    withdrawn = Event.objects.filter(kind="cctv.match.withdrawn")
+    assert [e.payload["id"] for e in withdrawn] == [unreviewed.pk]

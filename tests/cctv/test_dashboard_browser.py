@@ -57,3 +57,46 @@ def test_the_job_page_moves_its_progress_bar(browser, asgi_server, station, zone
     AnalysisJob.objects.filter(pk=job.pk).update(progress_done=10, state="done")
     expect(page.locator("#job-percent")).to_have_text("100%")
     expect(page.locator("#job-state")).to_have_attribute("data-state", "done")
+
+
+def test_a_match_on_the_dashboard_links_to_its_review_page_with_the_camera_on_a_map(
+    browser, asgi_server, station, zone, officer, camera, entry_a
+):
+    import numpy as np
+    from playwright.sync_api import expect
+
+    from cctv import analysis
+
+    job = AnalysisJob.objects.create(
+        station=station, kind="clip", camera=camera, purpose="x", created_by=officer
+    )
+    match = analysis.match_record(
+        job_id=job.pk,
+        entry_id=entry_a.pk,
+        track_start_frame=0,
+        offset_s=0.0,
+        distance=0.2,
+        score=0.8,
+        crop=np.full((40, 40, 3), 100, np.uint8),
+    )
+    page = browser.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # Console errors catch CSP refusals; the server process keeps private media elsewhere, so
+    # the crop and photo answer 404 there (tests/cctv/test_views.py covers them).
+    page.on(
+        "console",
+        lambda m: (
+            errors.append(m.text)
+            if m.type == "error" and "Failed to load resource" not in m.text
+            else None
+        ),
+    )
+    log_in(page, asgi_server, officer.username)
+    link = page.locator("#feed li[data-kind='cctv.match'] a.cctv-review")
+    expect(link).to_have_attribute("href", f"/cctv/matches/{match.pk}/")
+    link.click()
+    page.wait_for_url(f"{asgi_server.url}/cctv/matches/{match.pk}/")
+    expect(page.locator("#cctv-match-map path.cctv-fov")).to_have_count(1)
+    expect(page.locator("#cctv-match-map path.cctv-camera")).to_have_count(1)
+    assert not errors

@@ -57,6 +57,20 @@
   }
   load("/api/v1/cctv/cameras/?limit=500&station=" + SZ.config.station);
 
+  // A candidate in the feed links to its review page (crop beside the enrollment photo).
+  SZ.onEvent("cctv.match", function (event) {
+    var p = event.payload || {};
+    var item = SZ.feed.querySelector("li[data-event-id='" + event.id + "']");
+    if (!item || !p.url || item.querySelector("a.cctv-review")) { return; }
+    var link = document.createElement("a");
+    link.className = "cctv-review";
+    link.href = p.url;
+    link.textContent = p.title || p.url;
+    var text = Array.prototype.find.call(item.childNodes, function (n) { return n.nodeType === 3; });
+    if (text) { item.replaceChild(link, text); } else { item.appendChild(link); }
+    item.insertBefore(document.createTextNode(" "), link);
+  });
+
   ["camera.created", "camera.updated", "cctv.camera.online", "cctv.camera.offline"].forEach(function (kind) {
     SZ.onEvent(kind, function (event) { if (event.payload && event.payload.id) { draw(event.payload); } });
   });
