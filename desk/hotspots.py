@@ -18,6 +18,7 @@ from pyproj import Transformer
 from incidents.models import Report
 
 DEFAULT_CELL_M = 150
+ROW_BASE = -(2**31)  # rows are shifted by this to pack as a non-negative 32-bit number
 TOP_CELLS = 5
 
 
@@ -163,24 +164,40 @@ def grid(
         x, y = forward.transform(lngs, lats)
         cols = np.floor_divide(x, cell_m).astype(np.int64)
         rws = np.floor_divide(y, cell_m).astype(np.int64)
-        for index, (col, row) in enumerate(zip(cols.tolist(), rws.tolist(), strict=True)):
+        # One pass in numpy: the distinct cells (a column and row packed into one integer; UTM
+        # metres are far below 2**31 cells), and for each row the index of its cell.
+        distinct, which = np.unique((cols << 32) + (rws - ROW_BASE), return_inverse=True)
+        which = which.reshape(-1)
+        pairs_of = np.stack([distinct >> 32, (distinct & 0xFFFFFFFF) + ROW_BASE], axis=1)
+        counts = np.bincount(which, minlength=len(distinct))
+        if is_current:
+            lat_sums = np.bincount(which, weights=lats, minlength=len(distinct))
+            lng_sums = np.bincount(which, weights=lngs, minlength=len(distinct))
+        found = []
+        for index, (col, row) in enumerate(pairs_of.tolist()):
             cell = cells.get((col, row))
             if cell is None:
                 cell = cells[(col, row)] = Cell(col=col, row=row)
+            found.append(cell)
             if is_current:
-                cell.count += 1
-                cell.categories[rows[index][2]] += 1
-                cell.lat_sum += rows[index][0]
-                cell.lng_sum += rows[index][1]
+                cell.count = int(counts[index])
+                cell.lat_sum, cell.lng_sum = float(lat_sums[index]), float(lng_sums[index])
             else:
-                cell.previous += 1
-    for (col, row), cell in cells.items():
-        xs = np.array([col, col + 1, col + 1, col, col], float) * cell_m
-        ys = np.array([row, row, row + 1, row + 1, row], float) * cell_m
-        lngs, lats = back.transform(xs, ys)
-        cell.polygon = [
-            [round(float(g), 7), round(float(t), 7)] for g, t in zip(lngs, lats, strict=True)
-        ]
+                cell.previous = int(counts[index])
+        if is_current:
+            pairs = Counter(zip(which.tolist(), (r[2] for r in rows), strict=True))
+            for (index, category), count in pairs.items():
+                found[index].categories[category] = count
+    if cells:
+        # Every cell's corners in one call: transforming cell by cell costs far more.
+        corners = np.array([[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]], float)
+        origins = np.array(list(cells), float)
+        xy = (origins[:, None, :] + corners[None, :, :]) * cell_m
+        lngs, lats = back.transform(xy[..., 0].ravel(), xy[..., 1].ravel())
+        lngs = np.round(np.asarray(lngs), 7).reshape(-1, 5).tolist()
+        lats = np.round(np.asarray(lats), 7).reshape(-1, 5).tolist()
+        for cell, ring_lngs, ring_lats in zip(cells.values(), lngs, lats, strict=True):
+            cell.polygon = [[g, t] for g, t in zip(ring_lngs, ring_lats, strict=True)]
     return cells
 
 

@@ -101,9 +101,8 @@ def overview(request):
     spots = _hotspots(station, form)
     times = response.response_times(station_id=station.pk, since=since, until=until)
     weeks = [w.isoformat() for w in response.weeks_between(since.date(), until.date())]
-    category_keys = [r.key for r in times.categories]
     category_rows = [
-        response.Row(r.label, r.label, r.source, r.cases, r.stages) for r in times.categories
+        response.Row(str(r.label), r.label, r.source, r.cases, r.stages) for r in times.categories
     ]
     month = stats.month_start(form.cleaned_data["until"])
     incident_trend = weekly.incident_trend(station_id=station.pk, until_month=month)
@@ -116,7 +115,6 @@ def overview(request):
         "times": times,
         "week_charts": _stage_charts(times.weeks, weeks),
         "category_charts": _stage_charts(category_rows, [str(r.label) for r in times.categories]),
-        "category_keys": category_keys,
         "incident_chart": charts.bar_chart(
             groups=months,
             series=[
