@@ -253,3 +253,37 @@ def test_another_stations_officer_cannot_open_the_report(
     )
     for suffix in ("", "report.pdf", "report.csv"):
         assert other_officer_client.get(f"/desk/reports/{report.pk}/{suffix}").status_code == 404
+
+
+def test_a_refused_week_writes_nothing_and_a_rollback_sends_nothing(
+    station, supervisor, week, django_capture_on_commit_callbacks
+):
+    from django.core.exceptions import ValidationError
+    from django.db import transaction
+
+    with pytest.raises(ValidationError):
+        services.weekly_report_generate(
+            actor=supervisor, station=station, week_start=WEEK + timedelta(days=1), now=NOW
+        )
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        services.weekly_report_generate(actor=supervisor, station=station, week_start=WEEK, now=NOW)
+        raise RuntimeError("the caller's transaction fails after the report")
+    assert callbacks == []
+    assert not WeeklyReport.objects.exists()
+    assert not Event.objects.filter(kind="desk.weekly_report").exists()
+    assert not AuditEntry.objects.filter(action__startswith="desk.").exists()
+
+
+def test_an_officer_or_another_stations_supervisor_may_not_generate(
+    station, officer, other_supervisor, week
+):
+    from django.core.exceptions import PermissionDenied
+
+    for actor in (officer, other_supervisor):
+        with pytest.raises(PermissionDenied):
+            services.weekly_report_generate(actor=actor, station=station, week_start=WEEK, now=NOW)
+    assert not WeeklyReport.objects.exists()
