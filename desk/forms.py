@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django import forms
 from django.utils import timezone
@@ -7,15 +7,31 @@ from django.utils.translation import gettext_lazy as _
 from incidents.models import Category
 
 MAX_PERIOD_DAYS = 366
+# Dates outside this range are typing mistakes (and the previous period of year 1 would not exist).
+EARLIEST = date(2000, 1, 1)
+
+
+def check_date(value: date) -> None:
+    latest = timezone.localdate() + timedelta(days=MAX_PERIOD_DAYS)
+    if not EARLIEST <= value <= latest:
+        raise forms.ValidationError(
+            _("Choose a date between %(first)s and %(last)s.") % {"first": EARLIEST, "last": latest}
+        )
+
+
 CELL_SIZES = [(100, "100 m"), (150, "150 m"), (200, "200 m"), (250, "250 m")]
 
 
 class PeriodForm(forms.Form):
     """The period of the desk's figures, and the hotspot grid's category and cell size."""
 
-    since = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(
+        label=_("From"), widget=forms.DateInput(attrs={"type": "date"}), validators=[check_date]
+    )
     until = forms.DateField(
-        label=_("To (inclusive)"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("To (inclusive)"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[check_date],
     )
     category = forms.ChoiceField(label=_("Category"), required=False)
     cell = forms.TypedChoiceField(
@@ -48,11 +64,15 @@ class PeriodForm(forms.Form):
 
 class GenerateForm(forms.Form):
     week = forms.DateField(
-        label=_("Week starting (Monday)"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Week starting (Monday)"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[check_date],
     )
 
     def clean_week(self):
         week = self.cleaned_data["week"]
+        if week < EARLIEST:
+            raise forms.ValidationError(_("Choose a later week."))
         if week.weekday() != 0:
             raise forms.ValidationError(_("Choose a Monday."))
         if week > timezone.localdate():

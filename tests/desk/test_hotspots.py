@@ -110,6 +110,9 @@ def test_a_bad_period_is_a_400_naming_the_field(officer_client, station):
     assert "until" in response.json()["errors"]
     response = officer_client.get("/desk/hotspots.geojson?since=yesterday&until=2026-11-01")
     assert "since" in response.json()["errors"]
+    for far in ("since=0001-01-01&until=0001-01-02", "since=9999-12-30&until=9999-12-31"):
+        response = officer_client.get(f"/desk/hotspots.geojson?{far}")
+        assert response.status_code == 400 and set(response.json()["errors"]) == {"since", "until"}
 
 
 def test_outsiders_are_refused(client, citizen):

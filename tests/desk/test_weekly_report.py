@@ -235,6 +235,9 @@ def test_the_button_refuses_a_day_that_is_not_a_monday(supervisor_client, statio
     response = supervisor_client.post("/desk/reports/generate/", {"week": "2026-11-24"})
     assert response.status_code == 400
     assert list(response.context["form"].errors) == ["week"]
+    for far in ("0001-01-01", "9999-12-27"):  # Mondays, off the calendar the desk uses
+        response = supervisor_client.post("/desk/reports/generate/", {"week": far})
+        assert response.status_code == 400 and list(response.context["form"].errors) == ["week"]
     assert not WeeklyReport.objects.exists()
 
 
