@@ -598,6 +598,8 @@ ADMIN_FORBIDDEN = {
     "/admin/community/broadcast/add/",
     "/admin/community/follower/add/",
     "/admin/community/supervisorlinelink/add/",
+    "/admin/desk/weeklyreport/add/",
+    "/admin/desk/safetyanswer/add/",
 }
 
 
