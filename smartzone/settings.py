@@ -61,7 +61,7 @@ DATA_DIR = Path(env("DATA_DIR", str(BASE_DIR / "data")))
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 # The apps of this project, in the order their pages and demo data are set up.
-PROJECT_APPS = ["smartzone", "incidents", "sos", "cctv", "patrol", "community"]
+PROJECT_APPS = ["smartzone", "incidents", "sos", "cctv", "patrol", "community", "desk"]
 
 INSTALLED_APPS = [
     "daphne",
@@ -305,6 +305,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "community.tasks.broadcasts_send_due",
         "schedule": 30.0,
     },
+    # Hourly, and idempotent: the first run after a week ends writes each station's report.
+    "desk-weekly-reports": {"task": "desk.tasks.weekly_reports_generate", "schedule": 3600.0},
 }
 
 REST_FRAMEWORK = {

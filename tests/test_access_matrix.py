@@ -28,6 +28,8 @@ from cctv.models import AnalysisJob, Camera, CameraSite
 from community import network_services
 from community import services as community_services
 from community.models import Decision, Meeting, Partner
+from desk import services as desk_services
+from desk import stats as desk_stats
 from incidents import services as incident_services
 from incidents.models import Category
 from patrol import services as patrol_services
@@ -279,6 +281,19 @@ MATRIX = {
         "200 200 200 200 200 200 200 200",
         "405 405 405 405 405 405 405 405",
     ),
+    # The duty desk: analysis and reports for every officer (of their own station), the button
+    # for supervisors, the residents' survey for anyone (an empty POST: the form's errors).
+    "desk:overview": ("302 403 200 200 200 200 200 302", "302 403 405 405 405 405 405 302"),
+    "desk:hotspots": ("302 403 200 200 200 200 200 302", "302 403 405 405 405 405 405 302"),
+    "desk:reports": ("302 403 200 200 200 200 200 302", "302 403 405 405 405 405 405 302"),
+    "desk:report-generate": (
+        "302 403 403 403 405 405 405 302",
+        "302 403 403 403 400 400 400 302",
+    ),
+    "desk:report-detail": ("302 403 200 404 200 404 200 302", "302 403 405 405 405 405 405 302"),
+    "desk:report-pdf": ("302 403 200 404 200 404 200 302", "302 403 405 405 405 405 405 302"),
+    "desk:report-csv": ("302 403 200 404 200 404 200 302", "302 403 405 405 405 405 405 302"),
+    "desk:survey": ("200 200 200 200 200 200 200 200", "400 400 400 400 400 400 400 400"),
     # The schema is public: kiosk builders read the signing scheme there (tests/sos).
     "api-schema": ("200 200 200 200 200 200 200 200", "405 405 405 405 405 405 405 405"),
     "api-docs": ("200 200 200 200 200 200 200 200", "405 405 405 405 405 405 405 405"),
@@ -343,6 +358,9 @@ KWARGS = {
     "community:meeting-edit": lambda w: {"pk": w["meeting"].pk},
     "community:partner-edit": lambda w: {"pk": w["partner"].pk},
     "community:attachment-download": lambda w: {"pk": w["attachment"].pk},
+    "desk:report-detail": lambda w: {"pk": w["weekly_report"].pk},
+    "desk:report-pdf": lambda w: {"pk": w["weekly_report"].pk},
+    "desk:report-csv": lambda w: {"pk": w["weekly_report"].pk},
 }
 
 
@@ -489,7 +507,11 @@ def world(settings, tmp_path, station, zone, landmark, officer, supervisor, othe
         meeting_id=meeting.pk,
         upload=upload("minutes.pdf", b"%PDF-1.4 minutes", "application/pdf"),
     )
+    weekly_report, _ = desk_services.weekly_report_generate(
+        actor="test", station=station, week_start=desk_stats.last_complete_week(now)
+    )
     return {
+        "weekly_report": weekly_report,
         "station": station,
         "zone": zone,
         "landmark": landmark,
@@ -626,6 +648,8 @@ ADMIN_FORBIDDEN = {
     "/admin/community/broadcast/add/",
     "/admin/community/follower/add/",
     "/admin/community/supervisorlinelink/add/",
+    "/admin/desk/weeklyreport/add/",
+    "/admin/desk/safetyanswer/add/",
 }
 
 
