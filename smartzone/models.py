@@ -194,10 +194,16 @@ class AuditEntry(models.Model):
 
 
 class AuditHead(models.Model):
-    """The newest entry's sequence and hash, so that deleting the tail of the chain shows."""
+    """The newest entry's sequence and hash, so that deleting the tail of the chain shows.
+
+    `first_seq` and `first_prev_hash` are the retention checkpoint: where the kept chain starts
+    after old entries were purged (smartzone.retention.audit_purge), and the hash it links to.
+    """
 
     seq = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64, blank=True)
+    first_seq = models.PositiveBigIntegerField(default=1)
+    first_prev_hash = models.CharField(max_length=64, blank=True)
 
     def __str__(self) -> str:
         return f"audit head #{self.seq}"
