@@ -4,14 +4,20 @@ A report keeps its reporter's contact and its photos while it is open, and while
 was merged into is open. Once closed (resolved or rejected), the reporter's name, phone and IP
 address are blanked after RETENTION_REPORTER_CONTACT_DAYS and its photos deleted after
 RETENTION_REPORT_PHOTO_DAYS. The report itself (what happened, where, the workflow) stays.
+
+It also finds and erases a reporter's data for a data-subject request (PERSONAL_DATA).
 """
 
 from datetime import datetime
 
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from incidents.models import Report, ReportPhoto
+from smartzone.privacy import phone_regex
+from smartzone.registry import PersonalDataSource, PersonalRecord, Subject
 from smartzone.retention import cutoff_for, delete_files_after_commit, purge_batches
 
 CLOSED = [Report.State.RESOLVED, Report.State.REJECTED]
@@ -66,3 +72,47 @@ def report_photos_purge(*, now: datetime | None = None, days: int | None = None)
         purge=_delete_photos,
         station_of=lambda photo: photo.report.station_id,
     )
+
+
+# --- data-subject requests (smartzone/privacy.py) ---------------------------------------------
+
+
+def _reports_of(subject: Subject) -> QuerySet[Report]:
+    if not subject.phone:
+        return Report.objects.none()
+    return Report.objects.filter(reporter_phone__regex=phone_regex(subject.phone))
+
+
+def reporter_data_find(subject: Subject) -> list[PersonalRecord]:
+    """Reports whose reporter gave SUBJECT's phone number."""
+    return [
+        PersonalRecord(
+            kind="report",
+            id=report.pk,
+            label=_("Report %(code)s (%(state)s)")
+            % {"code": report.display_code, "state": report.get_state_display()},
+            station_id=report.station_id,
+            data={
+                "reporter_name": report.reporter_name,
+                "reporter_phone": report.reporter_phone,
+                "reporter_ip": report.reporter_ip,
+                "created_at": report.created_at.isoformat(),
+            },
+        )
+        for report in _reports_of(subject)
+    ]
+
+
+def reporter_data_erase(*, actor, subject: Subject) -> dict[str, list[int]]:
+    """Blank the reporter's name, phone and IP on SUBJECT's reports (the report stays)."""
+    ids = list(_reports_of(subject).select_for_update().values_list("pk", flat=True))
+    Report.objects.filter(pk__in=ids).update(reporter_name="", reporter_phone="", reporter_ip=None)
+    return {"report": ids}
+
+
+PERSONAL_DATA = PersonalDataSource(
+    name="incidents",
+    label=_lazy("Citizens' reports"),
+    find=reporter_data_find,
+    erase=reporter_data_erase,
+)
