@@ -9,7 +9,7 @@ class KioskAdmin(admin.ModelAdmin):
 
     list_display = ["name", "serial", "station", "status", "last_seen"]
     list_filter = ["station", "status"]
-    exclude = ["secret"]
+    exclude = ["secret_encrypted"]
 
     def has_add_permission(self, request):
         return False
