@@ -565,6 +565,8 @@ ADMIN_FORBIDDEN = {
     "/admin/axes/accessfailurelog/add/",
     "/admin/smartzone/auditentry/add/",
     "/admin/smartzone/event/add/",
+    # API tokens are made by `manage.py api_token_create`, which shows the key once.
+    "/admin/smartzone/apitoken/add/",
     "/admin/incidents/report/add/",
     "/admin/sos/kiosk/add/",
     "/admin/sos/sosevent/add/",
