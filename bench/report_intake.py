@@ -64,13 +64,13 @@ SEED = """
 import django
 django.setup()
 from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
+from smartzone.tokens import api_token_create
 from smartzone import demo
 from incidents.models import Category
 demo.seed()
 user = get_user_model().objects.get(username="officer")
-token, _ = Token.objects.get_or_create(user=user)
-print(json.dumps({"token": token.key, "category": Category.objects.get(code="theft").pk,
+_token, token_key = api_token_create(actor="bench", user=user, name="bench")
+print(json.dumps({"token": token_key, "category": Category.objects.get(code="theft").pk,
                   "station": user.officer.station_id}))
 """
 

@@ -1,19 +1,20 @@
-"""Encrypt LINE channel credentials at rest with a key derived from SECRET_KEY.
+"""Encrypt LINE channel credentials at rest (smartzone.crypto under this app's own context).
 
 Changing SECRET_KEY makes stored credentials unreadable: enter them again in the admin.
-The Fernet helpers are shared in smartzone.crypto; this module keeps the LINE context.
 """
 
-from smartzone import crypto
+from smartzone import crypto as _crypto
+from smartzone.crypto import mask
+
+__all__ = ["decrypt", "encrypt", "mask"]
 
 _CONTEXT = b"smartzone.community.line-channel.v1:"
-mask = crypto.mask
 
 
 def encrypt(value: str) -> str:
-    return crypto.encrypt(value, context=_CONTEXT)
+    return _crypto.encrypt(value, context=_CONTEXT)
 
 
 def decrypt(value: str) -> str:
     """Return the plain text, or "" when VALUE is empty or was encrypted with another key."""
-    return crypto.decrypt(value, context=_CONTEXT)
+    return _crypto.decrypt(value, context=_CONTEXT)

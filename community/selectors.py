@@ -4,9 +4,18 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from community import privacy
-from community.models import Broadcast, Decision, DeliveryBatch, Follower
+from community.models import (
+    Broadcast,
+    Decision,
+    DeliveryBatch,
+    Follower,
+    Partner,
+    SupervisorLineLink,
+)
 from incidents.models import Report
 from smartzone import access
+from smartzone.privacy import phone_regex
+from smartzone.registry import PersonalRecord, Subject
 from sos.models import SosEvent
 
 
@@ -93,3 +102,53 @@ def incident_notice_text(report_id: int, user) -> str | None:
     return privacy.scrub(
         text, names=[report.reporter_name], phones=[report.reporter_phone]
     ).strip()[:4000]
+
+
+def personal_data_find(subject: Subject) -> list[PersonalRecord]:
+    """What the community app holds about SUBJECT, for a data-subject request (read only):
+    LINE followers and supervisors' LINE links by LINE id, partners by phone."""
+    records = []
+    if subject.line_user_id:
+        for follower in Follower.objects.filter(line_user_id=subject.line_user_id):
+            records.append(
+                PersonalRecord(
+                    kind="follower",
+                    id=follower.pk,
+                    label=_("LINE follower of %(station)s") % {"station": follower.station},
+                    station_id=follower.station_id,
+                    data={
+                        "line_user_id": follower.line_user_id,
+                        "display_name": follower.display_name,
+                        "zone": follower.zone_id,
+                        "partner": follower.partner_id,
+                        "joined_at": follower.joined_at.isoformat(),
+                        "left_at": follower.left_at.isoformat() if follower.left_at else None,
+                    },
+                    erasable=False,
+                )
+            )
+        links = SupervisorLineLink.objects.select_related("officer")
+        for link in links.filter(line_user_id=subject.line_user_id):
+            records.append(
+                PersonalRecord(
+                    kind="supervisor_line_link",
+                    id=link.pk,
+                    label=_("LINE link of %(username)s") % {"username": link.officer},
+                    station_id=None,
+                    data={"line_user_id": link.line_user_id, "linked_at": str(link.linked_at)},
+                    erasable=False,
+                )
+            )
+    if subject.phone:
+        for partner in Partner.objects.filter(phone__regex=phone_regex(subject.phone)):
+            records.append(
+                PersonalRecord(
+                    kind="partner",
+                    id=partner.pk,
+                    label=_("Partner %(name)s") % {"name": partner.name},
+                    station_id=partner.station_id,
+                    data={"contact_person": partner.contact_person, "phone": partner.phone},
+                    erasable=False,
+                )
+            )
+    return records

@@ -7,8 +7,10 @@ class IncidentsConfig(AppConfig):
     verbose_name = _("Citizen reports and tip-offs")
 
     def ready(self) -> None:
-        from incidents import selectors
+        from incidents import retention, selectors
         from smartzone import registry
+
+        registry.register_personal_data(retention.PERSONAL_DATA)
 
         registry.register_event_labels(
             {

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from patrol import services
+from patrol import retention, services
 
 
 @shared_task
@@ -15,3 +15,12 @@ def missed_visits_detect() -> list[int]:
 def shifts_end_announce() -> list[int]:
     """Tell dashboards about shifts that ended, so their officers' markers go."""
     return services.shifts_end_announce()
+
+
+@shared_task
+def personal_data_purge() -> dict:
+    """Delete officers' positions and check-in photos past their retention."""
+    return {
+        "positions": len(retention.positions_purge()),
+        "checkin_photos": len(retention.checkin_photos_purge()),
+    }

@@ -129,6 +129,7 @@ def _role_required(check, message):
 # Page decorators: send the anonymous to log in, refuse (403) those without the role.
 officer_required = _role_required(is_officer, _("This page is for police officers."))
 supervisor_required = _role_required(is_supervisor, _("This page is for supervisors."))
+admin_required = _role_required(lambda user: role_of(user) == ADMIN, _("This page is for admins."))
 
 
 def require_supervisor(user) -> None:

@@ -5,7 +5,16 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from smartzone import services
-from smartzone.models import AuditEntry, Event, Landmark, OfficerProfile, SafetyZone, Station
+from smartzone.models import (
+    ApiToken,
+    AuditEntry,
+    Event,
+    Landmark,
+    OfficerProfile,
+    SafetyZone,
+    Station,
+)
+from smartzone.tokens import api_token_revoke
 from smartzone.widgets import BoundaryWidget
 
 admin.site.site_header = _("Smart Safety Zone administration")
@@ -94,3 +103,24 @@ class AuditEntryAdmin(ReadOnlyAdmin):
 class EventAdmin(ReadOnlyAdmin):
     list_display = ["id", "created_at", "station", "kind", "published_at"]
     list_filter = ["kind", "station"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Listed and revoked here; made with `manage.py api_token_create` (the key is shown once)."""
+
+    list_display = ["name", "user", "prefix", "created_at"]
+    list_filter = ["user"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def delete_model(self, request, obj):
+        api_token_revoke(actor=request.user, token_id=obj.pk)
+
+    def delete_queryset(self, request, queryset):
+        for token_id in queryset.values_list("pk", flat=True):
+            api_token_revoke(actor=request.user, token_id=token_id)

@@ -7,4 +7,9 @@ class SmartzoneConfig(AppConfig):
     verbose_name = _("Smart Safety Zone")
 
     def ready(self):
-        from smartzone import auth  # noqa: F401 (connects the lockout audit receiver)
+        from smartzone import (
+            auth,  # noqa: F401 (connects the lockout audit receiver)
+            privacy,
+        )
+
+        privacy.register()

@@ -2,7 +2,9 @@
 
 Each entry's hash covers its own fields and the previous entry's hash, and its id is its place
 in the chain, so changing an entry breaks its hash and deleting one leaves a gap in the ids.
-`AuditHead` remembers the newest entry so that deleting the tail shows too.
+`AuditHead` remembers the newest entry so that deleting the tail shows too, and, once old
+entries were purged for retention, where the kept chain starts; that checkpoint is itself
+recorded by the purge's own entry, so moving it to hide a deletion shows as well.
 """
 
 import hashlib
@@ -16,6 +18,7 @@ from django.utils import timezone
 from smartzone.models import AuditEntry, AuditHead
 
 GENESIS_HASH = "0" * 64
+PURGE_ACTION = "audit.purged"
 
 
 def actor_label(actor) -> str:
@@ -95,10 +98,33 @@ class ChainProblem:
         return f"entry {self.entry_id}: {self.reason}"
 
 
+def _checkpoint_problem(head: AuditHead) -> ChainProblem | None:
+    """Return a problem unless the newest purge entry records HEAD's checkpoint."""
+    mark = (
+        AuditEntry.objects.filter(action=PURGE_ACTION, pk__gte=head.first_seq)
+        .order_by("-pk")
+        .first()
+    )
+    changes = mark.changes if mark else {}
+    if (
+        changes.get("first_kept") != head.first_seq
+        or changes.get("first_kept_prev_hash") != head.first_prev_hash
+    ):
+        return ChainProblem(
+            head.first_seq, "the chain starts here but no purge entry records that checkpoint"
+        )
+    return None
+
+
 def audit_verify() -> tuple[int, ChainProblem | None]:
-    """Walk the chain; return (entries checked, first problem or None)."""
-    expected_id, prev_hash, checked = 1, GENESIS_HASH, 0
+    """Walk the chain from its checkpoint; return (entries checked, first problem or None)."""
+    head = AuditHead.objects.filter(pk=1).first() or AuditHead(seq=0)
+    expected_id, prev_hash, checked = head.first_seq, head.first_prev_hash or GENESIS_HASH, 0
+    if head.first_seq > 1 and (problem := _checkpoint_problem(head)):
+        return checked, problem
     for entry in AuditEntry.objects.order_by("pk").iterator(chunk_size=2000):
+        if entry.pk < expected_id:
+            return checked, ChainProblem(entry.pk, "kept before the retention checkpoint")
         if entry.pk != expected_id:
             return checked, ChainProblem(expected_id, "missing (deleted from the chain)")
         if entry.prev_hash != prev_hash:
@@ -110,7 +136,6 @@ def audit_verify() -> tuple[int, ChainProblem | None]:
         if entry_hash(entry) != entry.hash:
             return checked, ChainProblem(entry.pk, "changed after it was written")
         prev_hash, expected_id, checked = entry.hash, expected_id + 1, checked + 1
-    head = AuditHead.objects.filter(pk=1).first() or AuditHead(seq=0)
     if head.seq != expected_id - 1 or (head.seq and head.hash != prev_hash):
         return checked, ChainProblem(expected_id, "missing (deleted from the end of the chain)")
     return checked, None

@@ -1,7 +1,7 @@
-"""Encrypt secrets at rest (LINE channel credentials, camera passwords) with Fernet.
+"""Encrypt secrets at rest (kiosk keys, camera passwords, LINE credentials) with Fernet.
 
-Each use names its own CONTEXT, so one key derived from SECRET_KEY yields a different Fernet
-key per use. Changing SECRET_KEY makes stored secrets unreadable: enter them again.
+Each use names its own CONTEXT, so one SECRET_KEY gives every kind of secret a different key.
+Changing SECRET_KEY makes stored secrets unreadable: enter (or rotate) them again.
 """
 
 import base64
@@ -17,6 +17,7 @@ def _fernet(context: bytes) -> Fernet:
 
 
 def encrypt(value: str, *, context: bytes) -> str:
+    """Return VALUE encrypted under CONTEXT's key ("" stays "")."""
     return _fernet(context).encrypt(value.encode()).decode() if value else ""
 
 

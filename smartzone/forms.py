@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from smartzone import registry
+from smartzone import privacy, registry
 
 
 def kind_choices() -> list[tuple[str, str]]:
@@ -38,3 +38,45 @@ class TimelineFilterForm(forms.Form):
         if data.get("since") and data.get("until") and data["since"] >= data["until"]:
             self.add_error("until", _("Give an end after the start."))
         return data
+
+
+class DataSubjectForm(forms.Form):
+    """Who a data-subject request is about: a phone number or a LINE user id (one of them)."""
+
+    phone = forms.CharField(label=_("Phone number"), required=False, max_length=40)
+    line_user_id = forms.CharField(label=_("LINE user id"), required=False, max_length=64)
+    confirm = forms.BooleanField(
+        label=_("I have checked the person's identity and the request; erase their data."),
+        required=False,
+    )
+
+    def clean_phone(self) -> str:
+        text = self.cleaned_data["phone"].strip()
+        if not text:
+            return ""
+        digits = privacy.normalise_phone(text)
+        if not privacy.is_phone(digits):
+            raise forms.ValidationError(
+                _("Enter a Thai phone number of 9 or 10 digits, e.g. 081-234-5678.")
+            )
+        return digits
+
+    def clean_line_user_id(self) -> str:
+        text = self.cleaned_data["line_user_id"].strip()
+        if text and not privacy.LINE_USER_ID.match(text):
+            raise forms.ValidationError(
+                _("A LINE user id is U followed by letters a-f and digits, as LINE sends it.")
+            )
+        return text
+
+    def clean(self):
+        data = super().clean()
+        phone, line_user_id = data.get("phone"), data.get("line_user_id")
+        if not self.errors and bool(phone) == bool(line_user_id):
+            raise forms.ValidationError(_("Give a phone number or a LINE user id (one of them)."))
+        return data
+
+    def subject(self) -> registry.Subject:
+        return registry.Subject(
+            phone=self.cleaned_data["phone"], line_user_id=self.cleaned_data["line_user_id"]
+        )

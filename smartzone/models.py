@@ -194,10 +194,16 @@ class AuditEntry(models.Model):
 
 
 class AuditHead(models.Model):
-    """The newest entry's sequence and hash, so that deleting the tail of the chain shows."""
+    """The newest entry's sequence and hash, so that deleting the tail of the chain shows.
+
+    `first_seq` and `first_prev_hash` are the retention checkpoint: where the kept chain starts
+    after old entries were purged (smartzone.retention.audit_purge), and the hash it links to.
+    """
 
     seq = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64, blank=True)
+    first_seq = models.PositiveBigIntegerField(default=1)
+    first_prev_hash = models.CharField(max_length=64, blank=True)
 
     def __str__(self) -> str:
         return f"audit head #{self.seq}"
@@ -251,3 +257,30 @@ class Event(models.Model):
             "text": self.text,
             "created_at": self.created_at.isoformat(),
         }
+
+
+class ApiToken(models.Model):
+    """A key an app signs in to the API with ("Authorization: Token <key>"), stored hashed.
+
+    The key is shown once, when made (`manage.py api_token_create`); only its SHA-256 is kept,
+    so a copy of the database signs no one in. Deleting the row revokes it.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name=_("user"),
+    )
+    name = models.CharField(_("what it is for"), max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(_("starts with"), max_length=8, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["user", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -149,3 +149,41 @@ ESCALATION_HANDLERS: list[Callable[[int], None]] = []
 def register_escalation_handler(handler: Callable[[int], None]) -> None:
     if handler not in ESCALATION_HANDLERS:
         ESCALATION_HANDLERS.append(handler)
+
+
+# Data-subject requests (PDPA): each app says what it holds about a phone number or a LINE
+# user id, and how to erase it; the core's admin page (smartzone/privacy.py) asks them all.
+@dataclass(frozen=True)
+class Subject:
+    """Who a data-subject request is about: PHONE in digits (national form), or a LINE id."""
+
+    phone: str = ""
+    line_user_id: str = ""
+
+
+@dataclass(frozen=True)
+class PersonalRecord:
+    kind: str  # "report", "sos", "follower", ...
+    id: int
+    label: str  # what it is, for the admin: "Report 4KQ7-M2XP"
+    station_id: int | None
+    data: dict  # the personal data held: {field: value}
+    erasable: bool = True
+
+
+@dataclass(frozen=True)
+class PersonalDataSource:
+    """FIND(subject) returns PersonalRecords; ERASE(actor=, subject=) blanks or deletes them
+    (in the caller's transaction) and returns {kind: [ids]}. No ERASE: read-only here."""
+
+    name: str
+    label: str
+    find: Callable[[Subject], list[PersonalRecord]]
+    erase: Callable[..., dict[str, list[int]]] | None = None
+
+
+PERSONAL_DATA_SOURCES: dict[str, PersonalDataSource] = {}
+
+
+def register_personal_data(source: PersonalDataSource) -> None:
+    PERSONAL_DATA_SOURCES[source.name] = source

@@ -75,7 +75,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.forms",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "leaflet",
@@ -273,6 +272,21 @@ OUTBOX_RELAY_GRACE = float(env("OUTBOX_RELAY_GRACE", "0.5"))
 # delivery batch stays untouched before the beat task takes it for lost and enqueues it again.
 LINE_API_HOST = env("LINE_API_HOST", "https://api.line.me")
 COMMUNITY_BATCH_STALE_SECONDS = float(env("COMMUNITY_BATCH_STALE_SECONDS", "900"))
+# Retention of personal data (PDPA), in days; the purge tasks run daily (smartzone/retention.py,
+# README "Retention of personal data"). Reports and SOS events keep everything while open.
+# Reporter's name, phone and IP address on reports, and the callback phone of an SOS: blanked
+# this long after the report or SOS was closed.
+RETENTION_REPORTER_CONTACT_DAYS = int(env("RETENTION_REPORTER_CONTACT_DAYS", "180"))
+# Report photos and SOS snapshots: deleted this long after the report or SOS was closed.
+RETENTION_REPORT_PHOTO_DAYS = int(env("RETENTION_REPORT_PHOTO_DAYS", "365"))
+# Patrol check-in photos: deleted this long after the check-in (the check-in itself stays).
+RETENTION_CHECKIN_PHOTO_DAYS = int(env("RETENTION_CHECKIN_PHOTO_DAYS", "365"))
+# Officers' live positions during shifts: deleted this long after they were reported.
+RETENTION_OFFICER_POSITION_DAYS = int(env("RETENTION_OFFICER_POSITION_DAYS", "30"))
+# Audit entries: deleted this long after they were written (the chain keeps a checkpoint).
+RETENTION_AUDIT_DAYS = int(env("RETENTION_AUDIT_DAYS", str(5 * 365)))
+# Face-match snapshots (crops) not linked to an incident: deleted this long after the match.
+CCTV_MATCH_RETENTION_DAYS = int(env("CCTV_MATCH_RETENTION_DAYS", "30"))
 
 # Celery: Redis broker when REDIS_URL is set, else kombu's filesystem transport (no server).
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
@@ -307,12 +321,24 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Hourly, and idempotent: the first run after a week ends writes each station's report.
     "desk-weekly-reports": {"task": "desk.tasks.weekly_reports_generate", "schedule": 3600.0},
+    # Retention purges (PDPA): daily.
+    "incidents-personal-data-purge": {
+        "task": "incidents.tasks.personal_data_purge",
+        "schedule": 86400.0,
+    },
+    "sos-personal-data-purge": {"task": "sos.tasks.personal_data_purge", "schedule": 86400.0},
+    "patrol-personal-data-purge": {
+        "task": "patrol.tasks.personal_data_purge",
+        "schedule": 86400.0,
+    },
+    "audit-purge": {"task": "smartzone.tasks.audit_purge", "schedule": 86400.0},
 }
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        # "Authorization: Token <key>" for apps, keys stored hashed (smartzone/tokens.py).
+        "smartzone.tokens.HashedTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["smartzone.access.IsOfficer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -1,9 +1,15 @@
 from celery import shared_task
 
-from smartzone import outbox
+from smartzone import outbox, retention
 
 
 @shared_task
 def outbox_relay() -> int:
     """Send outbox events that were not pushed after their commit."""
     return outbox.relay_pending()
+
+
+@shared_task
+def audit_purge() -> int:
+    """Delete audit entries past their retention, keeping the chain verifiable."""
+    return retention.audit_purge()

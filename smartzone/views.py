@@ -1,15 +1,20 @@
 """Pages of the core app: the public home, the duty desk dashboard, zone pages."""
 
+import json
+
 from django.conf import settings
+from django.contrib import messages
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views import defaults
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
-from smartzone import access, registry, selectors
-from smartzone.forms import TimelineFilterForm
+from smartzone import access, privacy, registry, selectors
+from smartzone.forms import DataSubjectForm, TimelineFilterForm
 from smartzone.models import SafetyZone
 
 
@@ -129,3 +134,48 @@ def not_found(request, exception):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": str(_("Not found."))}, status=404)
     return defaults.page_not_found(request, exception)
+
+
+@access.admin_required
+@require_http_methods(["GET", "POST"])
+def data_subject(request):
+    """Data-subject requests (PDPA): find what is held about a phone or LINE id, export, erase.
+
+    Everything is POSTed, so no phone number or LINE id ends up in a URL or an access log.
+    """
+    form = DataSubjectForm(request.POST if request.method == "POST" else None)
+    found, subject = None, None
+    if form.is_bound and form.is_valid():
+        subject = form.subject()
+        action = request.POST.get("action", "search")
+        if action == "export":
+            data = privacy.subject_export(actor=request.user, subject=subject)
+            response = HttpResponse(
+                json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2),
+                content_type="application/json; charset=utf-8",
+            )
+            stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+            response["Content-Disposition"] = f'attachment; filename="data-subject-{stamp}.json"'
+            return response
+        if action == "erase":
+            if form.cleaned_data["confirm"]:
+                erased = privacy.subject_erase(actor=request.user, subject=subject)
+                messages.success(
+                    request,
+                    _("Erased: %(count)d records.") % {"count": sum(map(len, erased.values()))},
+                )
+            else:
+                form.add_error("confirm", _("Tick the box to confirm the erasure."))
+        found = [
+            (registry.PERSONAL_DATA_SOURCES[name].label, records)
+            for name, records in privacy.subject_find(subject).items()
+        ]
+    return render(
+        request,
+        "smartzone/data_subject.html",
+        {
+            "form": form,
+            "found": found,
+            "total": sum(len(records) for _label, records in found or []),
+        },
+    )

@@ -15,7 +15,7 @@ class KioskAdmin(admin.ModelAdmin):
     list_display = ["name", "serial", "station", "status", "last_seen", "retired_at"]
     list_filter = ["station", "status", ("retired_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "serial"]
-    exclude = ["secret"]
+    exclude = ["secret_encrypted"]
     actions = ["rotate_secrets", "retire_kiosks"]
     readonly_on_change = ["station", "serial", "status", "last_seen", "retired_at"]
 

@@ -8,6 +8,9 @@ class SosConfig(AppConfig):
 
     def ready(self) -> None:
         from smartzone import registry
+        from sos import retention
+
+        registry.register_personal_data(retention.PERSONAL_DATA)
 
         registry.register_event_labels(
             {

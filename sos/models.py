@@ -8,8 +8,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from smartzone import crypto
 from smartzone.media import PrivateStorage
 from smartzone.models import LATITUDE, LONGITUDE, Station
+
+# The kiosks' HMAC keys are shared secrets (verifying needs the key itself, so it cannot be
+# hashed): stored encrypted under a key derived from SECRET_KEY for this use only.
+SECRET_CONTEXT = b"smartzone.sos.kiosk-secret.v1:"
 
 
 def new_secret() -> str:
@@ -29,8 +34,9 @@ class Kiosk(models.Model):
     lat = models.FloatField(_("latitude"), validators=LATITUDE)
     lng = models.FloatField(_("longitude"), validators=LONGITUDE)
     installed_on = models.DateField(_("installed on"), null=True, blank=True)
-    # Kept as is: HMAC verification needs the key itself. Shown once, on creation or rotation.
-    secret = models.CharField(_("secret"), max_length=128, default=new_secret, editable=False)
+    # HMAC verification needs the key itself: encrypted, never hashed (see SECRET_CONTEXT).
+    # Shown once, on creation or rotation.
+    secret_encrypted = models.TextField(editable=False, blank=True)
     secret_rotated_at = models.DateTimeField(_("secret rotated at"), default=timezone.now)
     heartbeat_interval_s = models.PositiveIntegerField(
         _("expected heartbeat interval (s)"), default=60
@@ -50,6 +56,20 @@ class Kiosk(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.secret_encrypted:  # a new kiosk gets its secret here
+            self.secret = new_secret()
+        super().save(*args, **kwargs)
+
+    @property
+    def secret(self) -> str:
+        """The HMAC key; "" if it was encrypted under another SECRET_KEY (rotate it)."""
+        return crypto.decrypt(self.secret_encrypted, context=SECRET_CONTEXT)
+
+    @secret.setter
+    def secret(self, value: str) -> None:
+        self.secret_encrypted = crypto.encrypt(value, context=SECRET_CONTEXT)
 
     @property
     def is_retired(self) -> bool:

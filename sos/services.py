@@ -173,7 +173,7 @@ def kiosk_rotate_secret(*, actor, kiosk_id: int) -> tuple[Kiosk, str]:
         raise ValidationError(_("A retired kiosk gets no new secret."), code="retired")
     kiosk.secret = new_secret()
     kiosk.secret_rotated_at = timezone.now()
-    kiosk.save(update_fields=["secret", "secret_rotated_at"])
+    kiosk.save(update_fields=["secret_encrypted", "secret_rotated_at"])
     audit_append(actor=actor, action="kiosk.secret_rotated", obj=kiosk)
     return kiosk, kiosk.secret
 

@@ -121,7 +121,10 @@ class KioskSignatureAuthentication(BaseAuthentication):
                 kiosk,
             )
         body = request._request.body
-        expected = sign(kiosk.secret, request.method, request.path, timestamp, body)
+        secret = kiosk.secret
+        if not secret:  # encrypted under another SECRET_KEY: only a rotation helps
+            _refuse(request, serial, "no_secret", _("The kiosk's secret must be renewed."), kiosk)
+        expected = sign(secret, request.method, request.path, timestamp, body)
         if not hmac.compare_digest(expected, signature):
             _refuse(request, serial, "bad_signature", _("Wrong signature."), kiosk)
         try:

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from sos import services
+from sos import retention, services
 
 
 @shared_task
@@ -13,3 +13,12 @@ def sos_escalate_overdue() -> list[int]:
 @shared_task
 def kiosk_health_check() -> list[int]:
     return services.kiosk_health_check()
+
+
+@shared_task
+def personal_data_purge() -> dict:
+    """Blank callback phones and delete snapshots of SOS events closed past their retention."""
+    return {
+        "contacts": len(retention.sos_contacts_purge()),
+        "snapshots": len(retention.sos_snapshots_purge()),
+    }

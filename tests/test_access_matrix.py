@@ -62,6 +62,8 @@ MATRIX = {
     "zone-detail": ("302 403 200 404 200 404 200 302", "302 403 200 404 200 404 200 302"),
     "timeline": ("302 403 200 200 200 200 200 302", "302 403 200 200 200 200 200 302"),
     "healthz": ("200 200 200 200 200 200 200 200", "405 405 405 405 405 405 405 405"),
+    # Data-subject requests (PDPA): admins only; an empty POST shows the form's error.
+    "data-subject": ("302 403 403 403 403 403 200 302", "302 403 403 403 403 403 200 302"),
     "login": ("200 200 200 200 200 200 200 200", "200 200 200 200 200 200 200 200"),
     "logout": ("405 405 405 405 405 405 405 405", "302 302 302 302 302 302 302 302"),
     "set_language": ("302 302 302 302 302 302 302 302", "302 302 302 302 302 302 302 302"),
@@ -636,6 +638,8 @@ ADMIN_FORBIDDEN = {
     "/admin/axes/accessfailurelog/add/",
     "/admin/smartzone/auditentry/add/",
     "/admin/smartzone/event/add/",
+    # API tokens are made by `manage.py api_token_create`, which shows the key once.
+    "/admin/smartzone/apitoken/add/",
     "/admin/incidents/report/add/",
     "/admin/sos/sosevent/add/",
     "/admin/cctv/watchlistentry/add/",

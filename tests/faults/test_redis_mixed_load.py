@@ -22,12 +22,12 @@ from collections import Counter
 import pytest
 from django.conf import settings
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
 from incidents.models import Report
 from patrol.models import CheckIn
 from patrol.tokens import make_token
 from smartzone.models import Event
+from smartzone.tokens import api_token_create
 from sos import services as sos_services
 from sos.models import SosEvent
 from sos.signing import signed_headers
@@ -175,7 +175,9 @@ def test_writes_during_a_redis_restart_are_stored_once_and_reach_the_dashboard_o
         lng=104.7248,
     )
     point = make_point(station, "ตู้แดง ตลาดอินโดจีน", *MARKET)
-    writers = Writers(app, kiosk, secret, point, Token.objects.create(user=officer).key)
+    writers = Writers(
+        app, kiosk, secret, point, api_token_create(actor="test", user=officer, name="load")[1]
+    )
     dashboard = Dashboard(app.url, session_cookie(officer))
     rounds = ("before", "during-1", "during-2", "after")
     refused: list[tuple] = []

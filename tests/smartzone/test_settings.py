@@ -73,6 +73,10 @@ def test_every_beat_entry_names_a_registered_task():
         "patrol.tasks.missed_visits_detect",
         "patrol.tasks.shifts_end_announce",
         "community.tasks.broadcasts_send_due",
+        "incidents.tasks.personal_data_purge",
+        "sos.tasks.personal_data_purge",
+        "patrol.tasks.personal_data_purge",
+        "smartzone.tasks.audit_purge",
     }
     assert periodic <= scheduled
 

@@ -7,9 +7,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
 
 from smartzone.models import AuditEntry
+from smartzone.tokens import api_token_create
 from tests.conftest import PASSWORD, totp_code, totp_device, verified_session
 
 TWO_FACTOR = "/accounts/two-factor/"
@@ -124,8 +124,8 @@ def test_the_api_refuses_an_unverified_supervisor_session_but_takes_tokens(
     response = client.get("/api/v1/zones/")
     assert response.status_code == 403 and "detail" in response.json()
     client.logout()
-    token = Token.objects.create(user=supervisor)
-    response = client.get("/api/v1/zones/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    _token, key = api_token_create(actor="test", user=supervisor, name="app")
+    response = client.get("/api/v1/zones/", HTTP_AUTHORIZATION=f"Token {key}")
     assert response.status_code == 200
 
 
