@@ -139,7 +139,11 @@ def relay_pending() -> int:
 
 
 async def _relay_loop() -> None:
-    while _local["sockets"] > 0:
+    # A cancel can be swallowed below (asgiref's sync_to_async, for one, may wait for its thread
+    # and return the result instead): look for it each round, or the loop outlives its cancel
+    # and a closing event loop (a server shutting down) waits for it forever.
+    me = asyncio.current_task()
+    while _local["sockets"] > 0 and not me.cancelling():
         await asyncio.sleep(settings.OUTBOX_RELAY_INTERVAL)
         try:
             await relay_once()

@@ -1,7 +1,9 @@
+import asyncio
+
 import pytest
 from django.db import transaction
 
-from smartzone import services
+from smartzone import outbox, services
 from smartzone.models import AuditEntry, Event, Landmark
 
 
@@ -57,3 +59,25 @@ def test_with_no_dashboard_in_this_process_the_event_waits_for_the_relay(
     with django_capture_on_commit_callbacks(execute=True):
         services.landmark_save(actor="test", landmark=new_landmark(station))
     assert Event.objects.get(kind="landmark.created").published_at is None
+
+
+async def test_the_relay_loop_ends_when_a_call_below_it_swallows_its_cancel(monkeypatch, settings):
+    # A cancel may be swallowed below the loop (by a library that waits for its own work and
+    # returns); the loop must still end, or a closing event loop waits for it forever.
+    settings.OUTBOX_RELAY_INTERVAL = 0
+    entered = asyncio.Event()
+
+    async def relay_once():
+        entered.set()
+        try:
+            await asyncio.sleep(10)
+        except asyncio.CancelledError:
+            return 0
+
+    monkeypatch.setattr(outbox, "relay_once", relay_once)
+    monkeypatch.setitem(outbox._local, "sockets", 1)
+    loop = asyncio.create_task(outbox._relay_loop())
+    await entered.wait()
+    loop.cancel()
+    await asyncio.wait([loop], timeout=5)
+    assert loop.done()
