@@ -85,13 +85,13 @@ import json
 from django.conf import settings
 from django.core.management import call_command
 from django.test import Client
-from rest_framework.authtoken.models import Token
 from patrol import services as patrol_services
 from patrol.models import PatrolPoint
 from patrol.tokens import make_token
 from smartzone import services
 from smartzone.demo import ZONE_BOUNDARY
 from smartzone.models import SafetyZone, Station
+from smartzone.tokens import api_token_create
 from sos import services as sos_services
 call_command("migrate", verbosity=0)
 station = services.station_save(actor="bench", station=Station(
@@ -108,7 +108,7 @@ client = Client()
 client.force_login(user)
 name = settings.SESSION_COOKIE_NAME
 print(json.dumps({{"station": station.pk, "cookie": name + "=" + client.cookies[name].value,
-    "token": Token.objects.create(user=user).key, "serial": kiosk.serial, "secret": secret,
+    "token": api_token_create(actor="bench", user=user, name="soak")[1], "serial": kiosk.serial, "secret": secret,
     "qr": make_token(point)}}))
 """
 

@@ -19,7 +19,6 @@ from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -29,6 +28,7 @@ from schemathesis.specs.openapi.checks import (
 
 from incidents.models import Report
 from smartzone import clientaddr
+from smartzone.tokens import api_token_create
 from sos import services as sos_services
 from sos.signing import MAX_SKEW_S, signed_headers
 
@@ -114,7 +114,7 @@ def world(officer, zone, landmark, other_station, other_zone):
 
 @pytest.fixture
 def officer_token(world, fresh_rate_limits):
-    return Token.objects.create(user=world).key
+    return api_token_create(actor="test", user=world, name="fuzz")[1]
 
 
 @pytest.fixture
