@@ -108,7 +108,8 @@ client = Client()
 client.force_login(user)
 name = settings.SESSION_COOKIE_NAME
 print(json.dumps({{"station": station.pk, "cookie": name + "=" + client.cookies[name].value,
-    "token": api_token_create(actor="bench", user=user, name="soak")[1], "serial": kiosk.serial, "secret": secret,
+    "token": api_token_create(actor="bench", user=user, name="soak")[1],
+    "serial": kiosk.serial, "secret": secret,
     "qr": make_token(point)}}))
 """
 
