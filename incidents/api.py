@@ -187,7 +187,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         responses={200: ReportStatusSerializer, 404: None, 429: LIMITED},
         auth=[],
     )
-    @action(detail=False, url_path=r"status/(?P<code>[A-Za-z0-9-]{1,20})", pagination_class=None)
+    @action(detail=False, url_path=r"status/(?P<code>[^/]{1,64})", pagination_class=None)
     def status(self, request, code: str):
         """A report's state and the station's public updates, by tracking code. Wrong codes
         all get the same answer; 20 wrong codes from one client hit the rate limit."""
