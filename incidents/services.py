@@ -418,7 +418,6 @@ def report_transition(
 
 
 @transaction.atomic
-@transaction.atomic
 def report_cameras_look(*, actor, report_id: int) -> list:
     """Ask for video analysis of the cameras within 200 m over the 10 minutes around the
     report (when it happened, else when it came in); return the jobs created. Made once even if
@@ -445,6 +444,7 @@ def report_cameras_look(*, actor, report_id: int) -> list:
     return jobs
 
 
+@transaction.atomic
 def report_update_add(*, actor, report_id: int, text: str, public: bool) -> ReportUpdate:
     """Add an officer's update: PUBLIC shows on the reporter's tracking page, else a note."""
     report = _get_locked(actor, report_id)
