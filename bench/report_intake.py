@@ -142,7 +142,7 @@ def insert_reports(conn, *, first: int, count: int, station: int, category: int)
         INSERT INTO incidents_report (
             tracking_code, kind, category_id, description, lat, lng, station_id,
             outside_zone, anonymous, reporter_name, reporter_phone, state,
-            rejection_reason, resolution_note, created_at)
+            rejection_reason, resolution_note, idempotency_fingerprint, created_at)
         SELECT 'B' || lpad(to_hex(i), 7, '0'),
                CASE WHEN i %% 5 = 0 THEN 'tip_off' ELSE 'report' END,
                %(category)s, 'bench report ' || i,
@@ -150,7 +150,7 @@ def insert_reports(conn, *, first: int, count: int, station: int, category: int)
                %(west)s + random() * (%(east)s - %(west)s),
                %(station)s, true, i %% 3 = 0, '', '',
                (ARRAY['new','triaged','dispatched','on_scene','resolved','rejected'])[1 + i %% 6],
-               '', '', now() - random() * interval '365 days'
+               '', '', '', now() - random() * interval '365 days'
         FROM generate_series(%(first)s, %(last)s) AS i
         """,
         AREA
