@@ -423,10 +423,10 @@ def report_cameras_look(*, actor, report_id: int) -> list:
     report (when it happened, else when it came in); return the jobs created. Made once even if
     asked twice at once: the report row stays locked while they are."""
     report = _get_locked(actor, report_id)
-    if not registry.VIDEO_REQUEST:
-        raise ValidationError(_("Video analysis is not available."))
-    jobs = registry.VIDEO_REQUEST[0](
+    return registry.request_video(
         actor=actor,
+        obj=report,
+        action="report.cameras_requested",
         station_id=report.station_id,
         source=f"report:{report.pk}",
         at=report.occurred_at or report.created_at,
@@ -434,14 +434,6 @@ def report_cameras_look(*, actor, report_id: int) -> list:
         lng=report.lng,
         purpose=_("Cameras around report %(code)s") % {"code": report.display_code},
     )
-    if jobs:
-        audit_append(
-            actor=actor,
-            action="report.cameras_requested",
-            obj=report,
-            changes={"jobs": [job.pk for job in jobs], "cameras": [job.camera_id for job in jobs]},
-        )
-    return jobs
 
 
 @transaction.atomic

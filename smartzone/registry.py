@@ -141,6 +141,27 @@ def register_video_request(handler: Callable[..., list]) -> None:
     VIDEO_REQUEST[:] = [handler]
 
 
+def request_video(*, actor, obj, action: str, **request) -> list:
+    """Ask the cctv app for the jobs around a point (REQUEST: station_id, source, at, lat, lng,
+    purpose) and audit ACTION on OBJ when any were made. Call inside the caller's transaction,
+    holding OBJ's row lock."""
+    from django.core.exceptions import ValidationError
+
+    from smartzone.audit import audit_append
+
+    if not VIDEO_REQUEST:
+        raise ValidationError(_("Video analysis is not available."))
+    jobs = VIDEO_REQUEST[0](actor=actor, **request)
+    if jobs:
+        audit_append(
+            actor=actor,
+            action=action,
+            obj=obj,
+            changes={"jobs": [job.pk for job in jobs], "cameras": [job.camera_id for job in jobs]},
+        )
+    return jobs
+
+
 # Called with the id of an SOS that escalated (after its transaction commits), e.g. by the
 # community app to push a LINE message to the duty supervisors.
 ESCALATION_HANDLERS: list[Callable[[int], None]] = []

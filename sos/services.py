@@ -453,10 +453,10 @@ def sos_cameras_look(*, actor, sos_id: int) -> list:
     return the jobs created. Clicked twice (or by two officers at once), the jobs are made once:
     the SOS row stays locked while they are."""
     sos = _get_locked(actor, sos_id)
-    if not registry.VIDEO_REQUEST:
-        raise ValidationError(_("Video analysis is not available."))
-    jobs = registry.VIDEO_REQUEST[0](
+    return registry.request_video(
         actor=actor,
+        obj=sos,
+        action="sos.cameras_requested",
         station_id=sos.station_id,
         source=f"sos:{sos.pk}",
         at=sos.received_at,
@@ -464,14 +464,6 @@ def sos_cameras_look(*, actor, sos_id: int) -> list:
         lng=sos.lng,
         purpose=_("Cameras around SOS #%(id)s") % {"id": sos.pk},
     )
-    if jobs:
-        audit_append(
-            actor=actor,
-            action="sos.cameras_requested",
-            obj=sos,
-            changes={"jobs": [job.pk for job in jobs], "cameras": [job.camera_id for job in jobs]},
-        )
-    return jobs
 
 
 def escalate_after_s() -> int:
