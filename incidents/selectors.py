@@ -1,6 +1,5 @@
 """Reads of the incidents app: where a point belongs, officers' lists, duplicates, the map."""
 
-import math
 from datetime import timedelta
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -10,7 +9,6 @@ from smartzone import access, geo, registry
 
 DUPLICATE_RADIUS_M = 150
 DUPLICATE_WINDOW = timedelta(hours=2)
-METRES_PER_DEGREE = 111_320
 
 
 def reports_for(user) -> QuerySet[Report]:
@@ -63,16 +61,13 @@ def report_detail_for(user, pk: int) -> Report:
 def duplicate_candidates(report: Report) -> list[tuple[Report, float]]:
     """Return open reports of the same station and category within 150 m and 2 hours of
     REPORT, nearest first, each with its distance in metres."""
-    dlat = DUPLICATE_RADIUS_M / METRES_PER_DEGREE
-    dlng = DUPLICATE_RADIUS_M / (METRES_PER_DEGREE * max(math.cos(math.radians(report.lat)), 0.01))
     near = (
         Report.objects.filter(
             station_id=report.station_id,
             category_id=report.category_id,
             created_at__gte=report.created_at - DUPLICATE_WINDOW,
             created_at__lte=report.created_at + DUPLICATE_WINDOW,
-            lat__range=(report.lat - dlat, report.lat + dlat),
-            lng__range=(report.lng - dlng, report.lng + dlng),
+            **geo.box_around(report.lat, report.lng, DUPLICATE_RADIUS_M),
         )
         .exclude(pk=report.pk)
         .exclude(state=Report.State.REJECTED)
@@ -147,12 +142,9 @@ def nearby_reports(
     """Return the station's reports received in [SINCE, UNTIL) within RADIUS_M of (LAT, LNG),
     as the registry's "incident" items. Rejected reports (spam, duplicates merged into another,
     not a police matter) are not incidents."""
-    dlat = radius_m / METRES_PER_DEGREE
-    dlng = radius_m / (METRES_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01))
     rows = Report.objects.filter(
         station_id=station_id,
-        lat__range=(lat - dlat, lat + dlat),
-        lng__range=(lng - dlng, lng + dlng),
+        **geo.box_around(lat, lng, radius_m),
     ).exclude(state=Report.State.REJECTED)
     if since is not None:
         rows = rows.filter(created_at__gte=since)

@@ -118,5 +118,18 @@ def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     return dist
 
 
+# The shortest degree of latitude (at the equator) on WGS 84, in metres; a degree of longitude
+# is at most this times cos(latitude). Boxes made with it hold every point within the radius.
+_MIN_METRES_PER_DEGREE = 110_574
+
+
+def box_around(lat: float, lng: float, radius_m: float) -> dict:
+    """Return lat/lng range lookups of a box that holds every point within RADIUS_M of (LAT,
+    LNG), with 1% to spare: a cheap database filter before the exact distance."""
+    dlat = radius_m * 1.01 / _MIN_METRES_PER_DEGREE
+    dlng = dlat / max(math.cos(math.radians(min(abs(lat) + dlat, 89.0))), 0.01)
+    return {"lat__range": (lat - dlat, lat + dlat), "lng__range": (lng - dlng, lng + dlng)}
+
+
 def contains(polygon: Polygon, *, lat: float, lng: float) -> bool:
     return polygon.covers(Point(lng, lat))

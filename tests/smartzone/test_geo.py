@@ -60,3 +60,16 @@ def test_it_measures_distance_in_metres():
     assert geo.distance_m(16.5447, 104.7258, 16.5447 + 0.001, 104.7258) == pytest.approx(
         110.6, rel=0.01
     )
+
+
+@pytest.mark.parametrize("lat", [0.0, 16.54, -45.0, 70.0])
+@pytest.mark.parametrize("radius_m", [50, 500, 5000])
+def test_the_box_around_a_point_holds_every_point_within_the_radius(lat, radius_m):
+    box = geo.box_around(lat, 104.7, radius_m)
+    (south, north), (west, east) = box["lat__range"], box["lng__range"]
+    for azimuth in range(0, 360, 15):
+        lng2, lat2, _ = geo.WGS84.fwd(104.7, lat, azimuth, radius_m)
+        assert south <= lat2 <= north and west <= lng2 <= east, azimuth
+    # and not much more: a point 3% beyond the radius due north or east is outside it
+    lng2, lat2, _ = geo.WGS84.fwd(104.7, lat, 0, radius_m * 1.03)
+    assert lat2 > north
