@@ -42,18 +42,5 @@ class CctvConfig(AppConfig):
         registry.register_dashboard_nav("cctv:cameras", _("Cameras"))
         registry.register_dashboard_nav("cctv:jobs", _("Video analysis"))
         registry.register_dashboard_nav("cctv:watchlist", _("Watchlist"))
-        registry.register_nearby_provider("camera", _nearby_cameras, label=_("Cameras"))
+        registry.register_nearby_provider("camera", nearby.nearby_cameras, label=_("Cameras"))
         registry.register_video_request(nearby.cameras_look)
-
-
-def _nearby_cameras(station_id, lat, lng, radius_m):
-    from cctv.models import Camera
-    from smartzone.geo import distance_m
-    from smartzone.registry import NearbyItem
-
-    items = []
-    for camera in Camera.objects.filter(station_id=station_id).only("pk", "name", "lat", "lng"):
-        d = distance_m(lat, lng, camera.lat, camera.lng)
-        if d <= radius_m:
-            items.append(NearbyItem("camera", camera.pk, camera.name, camera.lat, camera.lng, d))
-    return items

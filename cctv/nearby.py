@@ -6,10 +6,24 @@ from django.db import IntegrityError, transaction
 
 from cctv.analysis import job_create
 from cctv.models import AnalysisJob, Camera
-from smartzone import registry
+from smartzone import memo, registry
 
 LOOK_RADIUS_M = 200
 LOOK_HALF_WINDOW = timedelta(minutes=5)
+
+
+def _station_cameras(station_id: int) -> list[tuple]:
+    cameras = Camera.objects.filter(station_id=station_id)
+    return list(cameras.values_list("pk", "name", "lat", "lng"))
+
+
+# Where the station's cameras are, read on every SOS and report.
+_cameras = memo.Memo(_station_cameras, watch=(Camera,))
+
+
+def nearby_cameras(station_id: int, lat: float, lng: float, radius_m: float):
+    """The registry's "camera" provider: the station's cameras within RADIUS_M."""
+    return registry.items_within("camera", _cameras.get(station_id), lat, lng, radius_m)
 
 
 def cameras_look(

@@ -5,6 +5,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -16,7 +17,7 @@ from patrol.models import (
     PatrolShift,
     ShiftPoint,
 )
-from smartzone import geo, registry
+from smartzone import geo, memo, registry
 
 # --- shifts ------------------------------------------------------------------------------------
 
@@ -259,48 +260,64 @@ def shifts_to_advise(*, station_id: int, now: datetime) -> QuerySet[PatrolShift]
 # --- nearest help ------------------------------------------------------------------------------
 
 
+def _active_points(station_id: int) -> list[tuple]:
+    points = PatrolPoint.objects.filter(station_id=station_id, active=True)
+    return list(points.values_list("pk", "name", "lat", "lng"))
+
+
+# Where the station's active points are, read on every SOS and report.
+_points = memo.Memo(_active_points, watch=(PatrolPoint,))
+
+
 def nearby_points(
     station_id: int, lat: float, lng: float, radius_m: float
 ) -> list[registry.NearbyItem]:
     """Return the station's active patrol points within RADIUS_M of (LAT, LNG)."""
-    items = []
-    for point in PatrolPoint.objects.filter(station_id=station_id, active=True):
-        distance = geo.distance_m(lat, lng, point.lat, point.lng)
-        if distance <= radius_m:
-            items.append(
-                registry.NearbyItem(
-                    kind="patrol_point",
-                    id=point.pk,
-                    name=point.name,
-                    lat=point.lat,
-                    lng=point.lng,
-                    distance_m=distance,
-                )
-            )
-    return items
+    return registry.items_within("patrol_point", _points.get(station_id), lat, lng, radius_m)
 
 
 def nearby_officers(
     station_id: int, lat: float, lng: float, radius_m: float
 ) -> list[registry.NearbyItem]:
     """Return the officers on a shift of the station now whose last shared position (within
-    the hour) is within RADIUS_M of (LAT, LNG)."""
-    items = []
-    for position in current_positions(station_id=station_id, now=timezone.now()):
-        distance = geo.distance_m(lat, lng, position.lat, position.lng)
-        if distance <= radius_m:
-            user = position.officer
-            items.append(
-                registry.NearbyItem(
-                    kind="officer",
-                    id=user.pk,
-                    name=user.get_full_name() or user.get_username(),
-                    lat=position.lat,
-                    lng=position.lng,
-                    distance_m=distance,
-                )
-            )
-    return items
+    the hour) is within RADIUS_M of (LAT, LNG).
+
+    The same rows as current_positions, read as plain values (this runs on every SOS and
+    report); only the officers found nearby are read in full."""
+    now = timezone.now()
+    latest = {}
+    rows = (
+        OfficerPosition.objects.filter(
+            shift__station_id=station_id,
+            shift__starts_at__lte=now,
+            shift__ends_at__gt=now,
+            reported_at__gte=now - timedelta(hours=1),
+        )
+        .order_by("reported_at", "pk")
+        .values_list("officer_id", "shift_id", "lat", "lng")
+    )
+    for officer_id, shift_id, o_lat, o_lng in rows:
+        latest[(officer_id, shift_id)] = (officer_id, o_lat, o_lng)
+    near = {}
+    for officer_id, o_lat, o_lng in latest.values():
+        distance = geo.distance_m(lat, lng, o_lat, o_lng)
+        if distance <= radius_m and distance < near.get(officer_id, (radius_m + 1,))[0]:
+            near[officer_id] = (distance, o_lat, o_lng)
+    if not near:
+        return []
+    users = get_user_model().objects.in_bulk(list(near))
+    return [
+        registry.NearbyItem(
+            kind="officer",
+            id=officer_id,
+            name=users[officer_id].get_full_name() or users[officer_id].get_username(),
+            lat=o_lat,
+            lng=o_lng,
+            distance_m=distance,
+        )
+        for officer_id, (distance, o_lat, o_lng) in near.items()
+        if officer_id in users
+    ]
 
 
 def points_for_sheet(*, station_id: int) -> QuerySet[PatrolPoint]:

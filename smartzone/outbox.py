@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from smartzone.models import Event
+from smartzone.selectors import zone_holding
 
 log = logging.getLogger(__name__)
 RELAY_BATCH = 500
@@ -42,22 +43,28 @@ def _event_zone(station, payload: dict):
     lat, lng = payload.get("lat"), payload.get("lng")
     if not isinstance(lat, int | float) or not isinstance(lng, int | float):
         return None
-    return next((z for z in station.zones.all() if z.contains(lat, lng)), None)
+    return zone_holding(station_id=getattr(station, "pk", station), lat=lat, lng=lng)
 
 
-def event_record(*, station, kind: str, payload: dict, zone=None, text: str | None = None) -> Event:
+# event_record's ZONE when the caller did not say: the station's zone holding lat/lng, if any.
+FROM_POINT = object()
+
+
+def event_record(
+    *, station, kind: str, payload: dict, zone=FROM_POINT, text: str | None = None
+) -> Event:
     """Record an event for STATION's dashboards; it is pushed once the transaction commits.
 
-    ZONE defaults to the station's zone holding the payload's lat/lng, TEXT (what the timeline
-    search finds it by) to the payload's title, name or message. Call from a service, inside
-    its transaction.
+    ZONE (a zone, or None for none) defaults to the station's zone holding the payload's
+    lat/lng, TEXT (what the timeline search finds it by) to the payload's title, name or
+    message. Call from a service, inside its transaction.
     """
     assert transaction.get_connection().in_atomic_block, "event_record needs a transaction"
     event = Event.objects.create(
         station=station,
         kind=kind,
         payload=payload,
-        zone=zone or _event_zone(station, payload),
+        zone=_event_zone(station, payload) if zone is FROM_POINT else zone,
         text=_event_text(payload) if text is None else text[:500],
     )
     transaction.on_commit(lambda: push_events([event]))

@@ -58,6 +58,22 @@ class NearbyItem:
         }
 
 
+def items_within(kind: str, rows, lat: float, lng: float, radius_m: float) -> list[NearbyItem]:
+    """Return NearbyItems of KIND for the ROWS, (id, name, lat, lng) each, within RADIUS_M of
+    (LAT, LNG): what a provider answers from rows it has at hand."""
+    from smartzone import geo
+
+    box = geo.box_around(lat, lng, radius_m)
+    (south, north), (west, east) = box["lat__range"], box["lng__range"]
+    items = []
+    for pk, name, r_lat, r_lng in rows:
+        if south <= r_lat <= north and west <= r_lng <= east:
+            distance = geo.distance_m(lat, lng, r_lat, r_lng)
+            if distance <= radius_m:
+                items.append(NearbyItem(kind, pk, name, r_lat, r_lng, distance))
+    return items
+
+
 # A provider takes (station_id, lat, lng, radius_m) and returns NearbyItems. A provider of data
 # rather than help (the incidents around a point) also takes since= and until= keywords.
 NEARBY_PROVIDERS: dict[str, Callable[..., list[NearbyItem]]] = {}

@@ -1,36 +1,46 @@
 """Reads of the core app that cross relations or need care to stay fast."""
 
+import copy
+
 from django.db.models import Q, QuerySet
 
-from smartzone import geo
+from smartzone import geo, memo
 from smartzone.models import Event, SafetyZone, Station
 
 CATCH_UP_BATCH = 500
 
-# Parsed zone polygons, kept between requests until the zone's boundary changes.
-_polygons: dict[int, tuple[str, object]] = {}
+
+def _load_places() -> tuple[list, list[Station]]:
+    zones = SafetyZone.objects.select_related("station").order_by("pk")
+    return [(zone, zone.polygon) for zone in zones], list(Station.objects.order_by("pk"))
 
 
-def _polygon(zone: SafetyZone):
-    key = repr(zone.boundary)
-    cached = _polygons.get(zone.pk)
-    if cached is None or cached[0] != key:
-        cached = (key, zone.polygon)
-        _polygons[zone.pk] = cached
-    return cached[1]
+# Zones (with their parsed polygons) and stations, as station_for_point reads them.
+_places = memo.Memo(_load_places, watch=(SafetyZone, Station))
 
 
 def station_for_point(*, lat: float, lng: float) -> tuple[Station | None, SafetyZone | None]:
     """Return (station, zone) for a point: the station of the zone holding it, else the nearest
-    station and no zone. (None, None) when no station exists. Reports and phone SOS go there."""
-    for zone in SafetyZone.objects.select_related("station").order_by("pk"):
-        if geo.contains(_polygon(zone), lat=lat, lng=lng):
-            return zone.station, zone
-    stations = list(Station.objects.all())
+    station and no zone. (None, None) when no station exists. Reports and phone SOS go there.
+    The rows are copies of the per-process memo: changing them changes nothing else."""
+    zones, stations = _places.get()
+    for zone, polygon in zones:
+        if geo.contains(polygon, lat=lat, lng=lng):
+            zone = copy.copy(zone)
+            return copy.copy(zone.station), zone
     if not stations:
         return None, None
     nearest = min(stations, key=lambda s: geo.distance_m(lat, lng, s.lat, s.lng))
-    return nearest, None
+    return copy.copy(nearest), None
+
+
+def zone_holding(*, station_id: int, lat: float, lng: float) -> SafetyZone | None:
+    """Return the station's zone holding the point (a copy of the memo's row), else None."""
+    zones, _stations = _places.get()
+    for zone, polygon in zones:
+        if zone.station_id == station_id and geo.contains(polygon, lat=lat, lng=lng):
+            return copy.copy(zone)
+    return None
 
 
 def events_after(*, station_id: int, after_id: int, limit: int = CATCH_UP_BATCH) -> list[Event]:

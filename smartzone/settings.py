@@ -268,6 +268,13 @@ AXES_CLIENT_IP_CALLABLE = "smartzone.clientaddr.client_address"
 OUTBOX_RELAY_INTERVAL = float(env("OUTBOX_RELAY_INTERVAL", "0.5"))
 OUTBOX_RELAY_GRACE = float(env("OUTBOX_RELAY_GRACE", "0.5"))
 
+# Refused kiosk requests audited per client address (django-ratelimit rate); more are logged.
+KIOSK_REFUSALS_AUDITED = env("KIOSK_REFUSALS_AUDITED", "30/m")
+
+# How long a process keeps its copy of the zones, stations, cameras and patrol points
+# before reading them again; a change made in another process shows within this time.
+MEMO_SECONDS = float(env("MEMO_SECONDS", "30"))
+
 # LINE delivery: the Messaging API's host (a local stand-in in tests), and how long an unfinished
 # delivery batch stays untouched before the beat task takes it for lost and enqueues it again.
 LINE_API_HOST = env("LINE_API_HOST", "https://api.line.me")

@@ -238,6 +238,16 @@ def pass_two_factor(page, username: str) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_memos():
+    """Each test reads the memos (smartzone/memo.py) afresh: a rollback sends no signal."""
+    from smartzone import memo
+
+    memo.clear_all()
+    yield
+    memo.clear_all()
+
+
+@pytest.fixture(autouse=True)
 def _force_login_passes_two_factor(monkeypatch):
     """client.force_login(user) signs a supervisor or admin in fully, second factor included.
 

@@ -77,3 +77,65 @@ def test_look_at_cameras_for_a_report_makes_the_jobs_once(
     assert {job.window_start for job in jobs} == {report.created_at - timedelta(minutes=5)}
     assert {job.source for job in jobs} == {f"report:{report.pk}"}
     assert AuditEntry.objects.filter(action="report.cameras_requested").count() == 1
+
+
+def _nearby(event_kind="report.submitted"):
+    found = Event.objects.filter(kind=event_kind).order_by("-pk").first().payload["nearby"]
+    return {(n["kind"], n["id"]): round(n["distance_m"]) for n in found}
+
+
+def test_nearest_help_follows_a_camera_moved_and_a_point_retired(
+    station, cameras, make_report, supervisor
+):
+    from patrol import services as patrol_services
+
+    point = make_point(station, "ตู้แดง ใกล้", *offset(*IN_ZONE, 70, 180))
+    make_report()  # reads (and keeps) the cameras and points
+    assert ("camera", cameras["near"].pk) in _nearby()
+    assert ("patrol_point", point.pk) in _nearby()
+    moved = cameras["near"]
+    moved.lat, moved.lng = offset(*IN_ZONE, 900, 0)
+    cctv_services.camera_save(actor="test", camera=moved)
+    point.active = False
+    patrol_services.point_save(actor=supervisor, point=point)
+    make_report()
+    assert ("camera", moved.pk) not in _nearby()
+    assert ("patrol_point", point.pk) not in _nearby()
+    assert ("camera", cameras["mid"].pk) in _nearby()
+
+
+def test_an_officer_on_shift_counts_once_at_their_latest_position(
+    station, supervisor, officer, make_report
+):
+    from django.utils import timezone
+
+    from patrol import services as patrol_services
+    from tests.conftest import make_officer
+
+    now = timezone.now()
+    erin = make_officer("erin", station)
+    point = make_point(station, "ตู้แดง ไกล", *offset(*IN_ZONE, 3000, 0))
+    patrol_services.shift_plan(
+        actor=supervisor,
+        station=station,
+        name="ผลัดเช้า",
+        starts_at=now - timedelta(hours=2),
+        ends_at=now + timedelta(hours=2),
+        officers=[officer, erin],
+        plan={point: 120},
+    )
+
+    def share(user, metres, minutes_ago):
+        lat, lng = offset(*IN_ZONE, metres, 90)
+        patrol_services.position_report(
+            actor=user, lat=lat, lng=lng, accuracy_m=5, at=now - timedelta(minutes=minutes_ago)
+        )
+
+    share(officer, 40, 10)  # was near, then walked away
+    share(officer, 2000, 2)
+    share(erin, 300, 10)
+    share(erin, 120, 1)  # came nearer
+    share(erin, 5000, 70)  # over an hour old: not counted
+    make_report()
+    officers = {k: v for k, v in _nearby().items() if k[0] == "officer"}
+    assert officers == {("officer", erin.pk): 120}
