@@ -27,7 +27,6 @@ from incidents.models import (
     ReportPhoto,
     ReportTransition,
     ReportUpdate,
-    new_tracking_code,
 )
 from smartzone import access, geo, registry
 from smartzone.audit import actor_label, audit_append
@@ -38,6 +37,8 @@ from smartzone.selectors import station_for_point
 
 log = logging.getLogger(__name__)
 CITIZEN = "citizen"
+# Tracking codes are random; one already taken is drawn again, at most this many times in all.
+TRACKING_CODE_ATTEMPTS = 5
 
 
 class TransitionError(ValidationError):
@@ -209,13 +210,12 @@ def _report_create(
         idempotency_key=idempotency_key or None,
         idempotency_fingerprint=fingerprint if idempotency_key else "",
     )
-    for _attempt in range(5):
-        if not Report.objects.filter(tracking_code=report.tracking_code).exists():
-            break
-        report.tracking_code = new_tracking_code()
-    report.full_clean(validate_unique=False)
+    # The relations were just read; the unique tracking code and idempotency key are the
+    # database's to enforce (report_submit retries a taken code, replays a used key).
+    report.full_clean(exclude=["category", "station", "zone"], validate_unique=False)
     report.save(force_insert=True)
     _write_photos(report, photos, written)
+    nearby = registry.find_nearby(station_id=station.pk, lat=lat, lng=lng)
     audit_append(
         actor=CITIZEN,
         action="report.submitted",
@@ -230,7 +230,6 @@ def _report_create(
             "photos": len(photos),
         },
     )
-    nearby = registry.find_nearby(station_id=station.pk, lat=lat, lng=lng)
     event_record(
         station=station,
         kind="report.submitted",
@@ -279,9 +278,6 @@ def report_submit(
             reporter_phone=reporter_phone,
             photos=photos,
         )
-        existing = _replayed(idempotency_key, fingerprint)
-        if existing is not None:
-            return existing, False
     try:
         geo.check_lat_lng(lat, lng)
     except geo.GeometryError as exc:
@@ -289,34 +285,38 @@ def report_submit(
     if not category.active:
         raise ValidationError({"category": _("This category is no longer offered.")})
     cleaned = clean_photos(photos)
-    written: list = []
-    try:
-        report = _report_create(
-            kind=kind,
-            category=category,
-            description=description,
-            occurred_at=occurred_at,
-            lat=lat,
-            lng=lng,
-            photos=cleaned,
-            anonymous=anonymous,
-            reporter_name=reporter_name,
-            reporter_phone=reporter_phone,
-            ip=ip,
-            idempotency_key=idempotency_key,
-            fingerprint=fingerprint,
-            written=written,
-        )
-    except IntegrityError:
-        _delete_files(written)
-        if idempotency_key:
-            existing = _replayed(idempotency_key, fingerprint)
-            if existing is not None:  # the same form raced itself: the first one won
-                return existing, False
-        raise
-    except BaseException:
-        _delete_files(written)
-        raise
+    for attempt in range(TRACKING_CODE_ATTEMPTS):
+        written: list = []
+        try:
+            report = _report_create(
+                kind=kind,
+                category=category,
+                description=description,
+                occurred_at=occurred_at,
+                lat=lat,
+                lng=lng,
+                photos=cleaned,
+                anonymous=anonymous,
+                reporter_name=reporter_name,
+                reporter_phone=reporter_phone,
+                ip=ip,
+                idempotency_key=idempotency_key,
+                fingerprint=fingerprint,
+                written=written,
+            )
+        except IntegrityError:
+            _delete_files(written)
+            if idempotency_key:
+                existing = _replayed(idempotency_key, fingerprint)
+                if existing is not None:  # sent before, or the same form raced itself
+                    return existing, False
+            if attempt + 1 == TRACKING_CODE_ATTEMPTS:
+                raise
+            continue  # the random tracking code was taken: another one
+        except BaseException:
+            _delete_files(written)
+            raise
+        break
     return report, True
 
 

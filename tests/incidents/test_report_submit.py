@@ -190,3 +190,29 @@ def test_the_same_idempotency_key_with_other_content_is_a_conflict(zone, categor
     )
     assert not created
     assert Report.objects.count() == 1
+
+
+def test_a_tracking_code_already_taken_is_drawn_again(make_report, monkeypatch):
+    first = make_report()
+    field = Report._meta.get_field("tracking_code")
+    codes = iter([first.tracking_code, first.tracking_code, "Q7M2X9KP"])
+    monkeypatch.setattr(field, "_get_default", lambda: next(codes))  # what Report() calls
+    second = make_report(description="อีกเรื่อง")
+    assert second.tracking_code == "Q7M2X9KP"
+    assert Report.objects.count() == 2
+    assert Event.objects.filter(kind="report.submitted").count() == 2
+    assert AuditEntry.objects.filter(action="report.submitted").count() == 2
+
+
+def test_a_zone_redrawn_takes_the_next_report_at_once(zone, make_report):
+    from smartzone import services as core_services
+    from smartzone.demo import ZONE_BOUNDARY
+
+    assert make_report().zone == zone  # the zones are now kept in memory
+    moved = [
+        [lng + 0.5, lat] for lng, lat in ZONE_BOUNDARY["coordinates"][0]
+    ]  # the same shape, 50 km east
+    zone.boundary = {"type": "Polygon", "coordinates": [moved]}
+    core_services.zone_save(actor="test", zone=zone)
+    later = make_report()
+    assert later.zone is None and later.outside_zone
