@@ -218,6 +218,7 @@ def kiosk_health_check(*, now=None) -> list[int]:
 
 
 def _record_raised(sos: SosEvent, actor) -> None:
+    nearby = registry.find_nearby(station_id=sos.station_id, lat=sos.lat, lng=sos.lng)
     audit_append(
         actor=actor,
         action="sos.raised",
@@ -229,7 +230,6 @@ def _record_raised(sos: SosEvent, actor) -> None:
             "client_event_id": sos.client_event_id,
         },
     )
-    nearby = registry.find_nearby(station_id=sos.station_id, lat=sos.lat, lng=sos.lng)
     event_record(
         station=sos.station,
         kind="sos.raised",
@@ -253,9 +253,6 @@ def sos_receive(
     is written only after the row is in, and removed again if the transaction does not commit,
     so a duplicate or a rollback leaves no file behind. Call outside a transaction.
     """
-    existing = SosEvent.objects.filter(kiosk=kiosk, client_event_id=client_event_id).first()
-    if existing:
-        return existing, False
     cleaned = None
     if snapshot is not None:
         try:
@@ -263,7 +260,7 @@ def sos_receive(
         except ValidationError as exc:
             raise ValidationError({"snapshot": exc.messages}) from None
     sos = SosEvent(
-        station_id=kiosk.station_id,
+        station=kiosk.station,
         source=SosEvent.Source.KIOSK,
         kiosk=kiosk,
         client_event_id=client_event_id,
@@ -271,7 +268,9 @@ def sos_receive(
         lng=kiosk.lng if lng is None else lng,
         message=message or "",
     )
-    sos.full_clean(validate_constraints=False)
+    # The kiosk and its station were just read; a repeated event id is the unique
+    # constraint's to catch, which also stops a concurrent retry from another process.
+    sos.full_clean(exclude=["station", "kiosk"], validate_constraints=False)
     written = None
     try:
         with transaction.atomic():
@@ -282,7 +281,7 @@ def sos_receive(
             _record_raised(sos, f"device:{kiosk.serial}")
     except IntegrityError:
         _snapshot_remove(written)
-        # A concurrent duplicate won the unique constraint: return its row.
+        # A retry (maybe concurrent, from another process) of a stored SOS: return its row.
         existing = SosEvent.objects.filter(kiosk=kiosk, client_event_id=client_event_id).first()
         if existing is None:
             raise

@@ -6,21 +6,29 @@ HMAC-SHA256(secret, f"{METHOD}\\n{path}\\n{timestamp}\\n" + body)).
 
 import hashlib
 import hmac
+import logging
 import time
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django_ratelimit.core import is_ratelimited
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 
 from smartzone.audit import audit_append
 from sos.models import Kiosk, KioskNonce
 
+log = logging.getLogger(__name__)
 MAX_SKEW_S = 300
 MAX_BODY_BYTES = 2 * 1024 * 1024
+# Seen signatures are kept twice the allowed clock skew; older ones are removed at most this
+# often (per process), not on every request.
+NONCE_PURGE_EVERY_S = 60
+_last_purge = {"at": 0.0}
 
 
 def sign(secret: str, method: str, path: str, timestamp: str | int, body: bytes) -> str:
@@ -61,16 +69,40 @@ class KioskDevice:
 
 
 def _refuse(request, serial: str, code: str, reason: str, kiosk: Kiosk | None = None):
-    """Audit the failed attempt (in its own transaction) and answer 401 with the reason."""
-    with transaction.atomic():
-        audit_append(
-            actor=f"device:{serial[:60] or '?'}",
-            action="kiosk.auth_failed",
-            obj=kiosk,
-            station=kiosk.station_id if kiosk else None,
-            changes={"path": request.path, "reason": code},
-        )
+    """Audit the failed attempt (in its own transaction) and answer 401 with the reason.
+
+    One client address gets KIOSK_REFUSALS_AUDITED entries at most (then a log line per
+    refusal): a flood of bad requests must not queue every write, SOS included, behind the
+    audit trail's lock. A correctly signed request from that address is still accepted."""
+    flooding = is_ratelimited(
+        request._request,
+        group="sos.kiosk-refused",
+        key="ip",
+        rate=settings.KIOSK_REFUSALS_AUDITED,
+        increment=True,
+    )
+    if flooding:
+        log.warning("kiosk request refused (%s) for %r, over the audit limit", code, serial[:60])
+    else:
+        with transaction.atomic():
+            audit_append(
+                actor=f"device:{serial[:60] or '?'}",
+                action="kiosk.auth_failed",
+                obj=kiosk,
+                station=kiosk.station_id if kiosk else None,
+                changes={"path": request.path, "reason": code},
+            )
     raise exceptions.AuthenticationFailed({"detail": reason, "reason": code})
+
+
+def _purge_old_nonces() -> None:
+    now = time.monotonic()
+    if now - _last_purge["at"] < NONCE_PURGE_EVERY_S:
+        return
+    _last_purge["at"] = now
+    KioskNonce.objects.filter(
+        seen_at__lt=timezone.now() - timedelta(seconds=2 * MAX_SKEW_S)
+    ).delete()
 
 
 class KioskSignatureAuthentication(BaseAuthentication):
@@ -134,7 +166,5 @@ class KioskSignatureAuthentication(BaseAuthentication):
             _refuse(
                 request, serial, "replay", _("This request was already received (replay)."), kiosk
             )
-        KioskNonce.objects.filter(
-            seen_at__lt=timezone.now() - timedelta(seconds=2 * MAX_SKEW_S)
-        ).delete()
+        _purge_old_nonces()
         return KioskDevice(kiosk), None

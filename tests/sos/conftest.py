@@ -37,3 +37,8 @@ def signed_post(client, kiosk, data, *, path=EVENTS_PATH, secret=None, timestamp
     body = raw if raw is not None else json.dumps(data).encode()
     headers = signed_headers(secret or kiosk.secret, kiosk.serial, path, body, timestamp=timestamp)
     return client.post(path, body, content_type="application/json", **headers)
+
+
+@pytest.fixture(autouse=True)
+def no_rate_limits_left(fresh_rate_limits):
+    """Every SOS test starts with no rate-limit counts (refused kiosk requests are counted)."""

@@ -131,3 +131,19 @@ def test_a_timestamp_that_is_not_a_short_digit_string_is_refused_and_audited(
     assert_refused(response, 401, "bad_timestamp")
     entry = AuditEntry.objects.get(action="kiosk.auth_failed")
     assert (entry.actor_label, entry.changes["reason"]) == ("device:K-001", "bad_timestamp")
+
+
+def test_a_flood_of_refused_requests_is_audited_up_to_the_limit_and_a_real_sos_still_lands(
+    client, kiosk, settings, fresh_rate_limits
+):
+    settings.KIOSK_REFUSALS_AUDITED = "5/m"
+    codes = [
+        signed_post(client, kiosk, {"event_id": f"x{i}"}, secret="0" * 64).status_code
+        for i in range(12)
+    ]
+    assert codes == [401] * 12  # every one refused, saying why
+    assert AuditEntry.objects.filter(action="kiosk.auth_failed").count() == 5
+    # The kiosk itself, from the same address, is not held back by the flood.
+    response = signed_post(client, kiosk, {"event_id": "real", "message": "ช่วยด้วย"})
+    assert response.status_code == 201, response.content
+    assert SosEvent.objects.filter(client_event_id="real").exists()
