@@ -85,9 +85,11 @@ class StationHub:
             while True:
                 message = await self.layer.receive(self.channel)
                 if message.get("type") == "event.message":
+                    event = message["event"]
+                    frame = DashboardConsumer.event_frame(event)  # encoded once for all sockets
                     for consumer in list(self.sockets):
                         try:
-                            await consumer.deliver(message["event"])
+                            await consumer.deliver(event, frame)
                         except Exception as exc:  # that socket is closing; the others go on
                             log.info("dashboard socket dropped an event: %s", exc)
         except asyncio.CancelledError:
@@ -172,18 +174,22 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
             outbox.socket_closed()
             await hub.leave(self)
 
-    async def deliver(self, event: dict) -> None:
-        """Called by the station's hub with each live event."""
+    @classmethod
+    def event_frame(cls, event: dict) -> str:
+        return cls.encode_json({"type": "event", "event": event})
+
+    async def deliver(self, event: dict, frame: str | None = None) -> None:
+        """Called by the station's hub with each live event (and its encoded FRAME)."""
         if self.live is not None:
             self.live.append(event)
         else:
-            await self._send_event(event)
+            await self._send_event(event, frame)
 
-    async def _send_event(self, event: dict) -> None:
+    async def _send_event(self, event: dict, frame: str | None = None) -> None:
         if event["id"] in self.sent_ids:
             return
         self.sent_ids.add(event["id"])
         self.sent_order.append(event["id"])
         if len(self.sent_order) > SENT_MEMORY:
             self.sent_ids.discard(self.sent_order.popleft())
-        await self.send_json({"type": "event", "event": event})
+        await self.send(text_data=frame or self.event_frame(event))
