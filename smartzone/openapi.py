@@ -1,8 +1,9 @@
 """The API's error answers in the OpenAPI schema (a drf-spectacular postprocessing hook).
 
 drf-spectacular documents only the success answers a view declares. Every operation can also
-refuse: 400 for bad input (query or body), 401/403 without the right credentials or role, 404
-for an id that does not exist or belongs to another station. This hook adds those to each
+refuse: 400 for bad input (query or body), 415 for a body in a format it does not read,
+401/403 without the right credentials or role, 404 for an id that does not exist or belongs
+to another station. This hook adds those to each
 operation that can give them, unless the view documented them itself, so that clients (and
 tests/smartzone/test_api_fuzz.py) see every status the API really answers.
 """
@@ -21,6 +22,7 @@ REASONS = {
     "401": "No valid credentials.",
     "403": "The caller may not do this (wrong role or station).",
     "404": "No such object (or one of another station).",
+    "415": "The body's Content-Type is not one this operation reads (see its request body).",
 }
 
 
@@ -30,6 +32,8 @@ def error_statuses(operation: dict) -> list[str]:
     statuses = []
     if "requestBody" in operation or any(p["in"] == "query" for p in parameters):
         statuses.append("400")
+    if "requestBody" in operation:
+        statuses.append("415")
     if any(requirement for requirement in operation.get("security", [{}])):
         statuses += ["401", "403"]
     if any(p["in"] == "path" for p in parameters):
