@@ -44,11 +44,14 @@ class CommunityConfig(AppConfig):
             registry.PublicLink("community:public-notices", _("Safety notices"), "sz-notices-link")
         )
         registry.register_escalation_handler(tasks.sos_escalated)
-        # Data-subject requests: found here, erased by the community app's own tools (read only).
-        from community import selectors
+        # Data-subject requests: LINE followers and links, delivery batches, partners.
+        from community import privacy_services, selectors
 
         registry.register_personal_data(
             registry.PersonalDataSource(
-                name="community", label=_("Community and LINE"), find=selectors.personal_data_find
+                name="community",
+                label=_("Community and LINE"),
+                find=selectors.personal_data_find,
+                erase=privacy_services.personal_data_erase,
             )
         )

@@ -12,6 +12,9 @@ from community import crypto
 from smartzone.media import PrivateStorage
 from smartzone.models import LATITUDE, LONGITUDE, Landmark, SafetyZone, Station
 
+# Stands in for a LINE user id erased on a data-subject request (a real one starts with U).
+ERASED_LINE_ID = "erased"
+
 
 class LineChannel(models.Model):
     """A station's LINE Official Account. The secret and the token are stored encrypted."""
@@ -142,11 +145,17 @@ class Follower(models.Model):
         indexes = [models.Index(fields=["station", "zone", "left_at"])]
 
     def __str__(self) -> str:
+        if self.erased:
+            return _("Erased LINE follower #%(id)s") % {"id": self.pk}
         return self.display_name or f"LINE …{self.line_user_id[-6:]}"
 
     @property
     def following(self) -> bool:
         return self.left_at is None
+
+    @property
+    def erased(self) -> bool:
+        return self.line_user_id.startswith(ERASED_LINE_ID)
 
 
 class WebhookEvent(models.Model):
@@ -279,6 +288,11 @@ class DeliveryBatch(models.Model):
     @property
     def recipient_count(self) -> int:
         return len(self.recipients)
+
+    @property
+    def reachable_recipients(self) -> list[str]:
+        """The recipients to send to: all but those erased since the batch was made."""
+        return [uid for uid in self.recipients if uid != ERASED_LINE_ID]
 
     @property
     def finished(self) -> bool:

@@ -1,4 +1,5 @@
-"""Remove personal data from text that is about to become a public notice."""
+"""Remove personal data from text that is about to become a public notice, or from a note
+about someone who asked to be erased."""
 
 import re
 
@@ -56,5 +57,13 @@ def scrub(text: str, *, names=(), phones=()) -> str:
     they go even where they are written without a title or in an unusual shape.
     """
     for pattern, kind in _known_patterns(names, phones) + _PATTERNS:
+        text = pattern.sub(_placeholder(kind), text)
+    return text
+
+
+def scrub_known(text: str, *, names=(), phones=()) -> str:
+    """Return TEXT with only these NAMES and PHONES replaced: what is said of anyone else
+    stays."""
+    for pattern, kind in _known_patterns(names, phones):
         text = pattern.sub(_placeholder(kind), text)
     return text

@@ -1,6 +1,7 @@
 """Reads of the community app, and its look-ups of SOS events and reports."""
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, TextField
+from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
 from community import privacy
@@ -104,51 +105,104 @@ def incident_notice_text(report_id: int, user) -> str | None:
     ).strip()[:4000]
 
 
+def followers_of_subject(subject: Subject) -> QuerySet[Follower]:
+    """Return the follower rows of SUBJECT's LINE id, at every station."""
+    if not subject.line_user_id:
+        return Follower.objects.none()
+    return Follower.objects.filter(line_user_id=subject.line_user_id)
+
+
+def line_links_of_subject(subject: Subject) -> QuerySet[SupervisorLineLink]:
+    """Return the supervisors' LINE links to SUBJECT's LINE id."""
+    if not subject.line_user_id:
+        return SupervisorLineLink.objects.none()
+    return SupervisorLineLink.objects.filter(line_user_id=subject.line_user_id)
+
+
+def partners_of_subject(subject: Subject) -> QuerySet[Partner]:
+    """Return the partners whose contact phone is SUBJECT's."""
+    if not subject.phone:
+        return Partner.objects.none()
+    return Partner.objects.filter(phone__regex=phone_regex(subject.phone))
+
+
+def batches_of_subject(subject: Subject, *, lock: bool = False) -> list[DeliveryBatch]:
+    """Return the delivery batches whose recipients hold SUBJECT's LINE id (LOCK: for update).
+
+    `recipients` is a JSON list, and SQLite has no JSON containment lookup: the database
+    narrows by the quoted id in the list's text (a LINE id is U and hex digits, nothing to
+    escape), and the list itself decides.
+    """
+    if not subject.line_user_id:
+        return []
+    rows = DeliveryBatch.objects.annotate(recipients_text=Cast("recipients", TextField()))
+    rows = rows.filter(recipients_text__contains=f'"{subject.line_user_id}"')
+    if lock:
+        rows = rows.select_for_update(of=("self",))
+    rows = rows.select_related("broadcast").order_by("pk")
+    return [batch for batch in rows if subject.line_user_id in batch.recipients]
+
+
 def personal_data_find(subject: Subject) -> list[PersonalRecord]:
-    """What the community app holds about SUBJECT, for a data-subject request (read only):
-    LINE followers and supervisors' LINE links by LINE id, partners by phone."""
+    """What the community app holds about SUBJECT, for a data-subject request: LINE
+    followers, supervisors' LINE links and the delivery batches of broadcasts by LINE id,
+    partners by phone."""
     records = []
-    if subject.line_user_id:
-        for follower in Follower.objects.filter(line_user_id=subject.line_user_id):
-            records.append(
-                PersonalRecord(
-                    kind="follower",
-                    id=follower.pk,
-                    label=_("LINE follower of %(station)s") % {"station": follower.station},
-                    station_id=follower.station_id,
-                    data={
-                        "line_user_id": follower.line_user_id,
-                        "display_name": follower.display_name,
-                        "zone": follower.zone_id,
-                        "partner": follower.partner_id,
-                        "joined_at": follower.joined_at.isoformat(),
-                        "left_at": follower.left_at.isoformat() if follower.left_at else None,
-                    },
-                    erasable=False,
-                )
+    for follower in followers_of_subject(subject).select_related("station"):
+        records.append(
+            PersonalRecord(
+                kind="follower",
+                id=follower.pk,
+                label=_("LINE follower of %(station)s") % {"station": follower.station},
+                station_id=follower.station_id,
+                data={
+                    "line_user_id": follower.line_user_id,
+                    "display_name": follower.display_name,
+                    "zone": follower.zone_id,
+                    "partner": follower.partner_id,
+                    "joined_at": follower.joined_at.isoformat(),
+                    "left_at": follower.left_at.isoformat() if follower.left_at else None,
+                },
             )
-        links = SupervisorLineLink.objects.select_related("officer")
-        for link in links.filter(line_user_id=subject.line_user_id):
-            records.append(
-                PersonalRecord(
-                    kind="supervisor_line_link",
-                    id=link.pk,
-                    label=_("LINE link of %(username)s") % {"username": link.officer},
-                    station_id=None,
-                    data={"line_user_id": link.line_user_id, "linked_at": str(link.linked_at)},
-                    erasable=False,
-                )
+        )
+    for link in line_links_of_subject(subject).select_related("officer"):
+        records.append(
+            PersonalRecord(
+                kind="supervisor_line_link",
+                id=link.pk,
+                label=_("LINE link of %(username)s") % {"username": link.officer},
+                station_id=None,
+                data={"line_user_id": link.line_user_id, "linked_at": str(link.linked_at)},
             )
-    if subject.phone:
-        for partner in Partner.objects.filter(phone__regex=phone_regex(subject.phone)):
-            records.append(
-                PersonalRecord(
-                    kind="partner",
-                    id=partner.pk,
-                    label=_("Partner %(name)s") % {"name": partner.name},
-                    station_id=partner.station_id,
-                    data={"contact_person": partner.contact_person, "phone": partner.phone},
-                    erasable=False,
-                )
+        )
+    for batch in batches_of_subject(subject):
+        records.append(
+            PersonalRecord(
+                kind="delivery_batch",
+                id=batch.pk,
+                label=_("Batch %(number)d of the broadcast “%(title)s”")
+                % {"number": batch.number, "title": batch.broadcast.title},
+                station_id=batch.broadcast.station_id,
+                data={
+                    "line_user_id": subject.line_user_id,
+                    "broadcast": batch.broadcast_id,
+                    "state": batch.state,
+                    "updated_at": batch.updated_at.isoformat(),
+                },
             )
+        )
+    for partner in partners_of_subject(subject):
+        records.append(
+            PersonalRecord(
+                kind="partner",
+                id=partner.pk,
+                label=_("Partner %(name)s") % {"name": partner.name},
+                station_id=partner.station_id,
+                data={
+                    "contact_person": partner.contact_person,
+                    "phone": partner.phone,
+                    "note": partner.note,
+                },
+            )
+        )
     return records

@@ -546,7 +546,11 @@ def delivery_batch_attempt(*, batch_id: int) -> Attempt:
     broadcast = batch.broadcast
     channel = LineChannel.objects.filter(station_id=broadcast.station_id, enabled=True).first()
     token = channel.access_token if channel else ""
-    if not token:
+    recipients = batch.reachable_recipients
+    if batch.method != DeliveryBatch.Method.BROADCAST and not recipients:
+        # Everyone in it was erased on a data-subject request: nothing is left to send.
+        result = line.SendResult(accepted=True)
+    elif not token:
         result = line.SendResult(
             accepted=False, error=_("The station's LINE channel is not set up.")
         )
@@ -554,7 +558,7 @@ def delivery_batch_attempt(*, batch_id: int) -> Attempt:
         result = line.send(
             access_token=token,
             method=batch.method,
-            recipients=batch.recipients,
+            recipients=recipients,
             messages=line.build_messages(
                 text=broadcast.text, image_url=broadcast.image_url, link_url=broadcast.link_url
             ),

@@ -111,7 +111,7 @@ def test_erase_needs_the_confirmation_box(admin_client, held):
 def test_erase_blanks_the_data_keeps_the_records_and_audits_the_fact(admin_client, held):
     response = admin_client.post(URL, {"phone": PHONE, "action": "erase", "confirm": "on"})
     assert response.status_code == 200
-    assert "Erased: 3 records." in response.content.decode()
+    assert "Erased: 4 records." in response.content.decode()
     report = Report.objects.get(pk=held["report"].pk)
     assert (report.reporter_name, report.reporter_phone, report.reporter_ip) == ("", "", None)
     assert report.description == "กระเป๋าถูกขโมย"
@@ -120,23 +120,28 @@ def test_erase_blanks_the_data_keeps_the_records_and_audits_the_fact(admin_clien
     assert held["officer"].phone == ""
     assert Report.objects.get(pk=held["other_report"].pk).reporter_phone == "0899999999"
     entry = AuditEntry.objects.get(action="data_subject.erased")
+    partner = Partner.objects.get(pk=held["partner"].pk)
+    assert (partner.name, partner.phone) == ("ร้านทอง", "")
     assert entry.changes["erased"] == {
         "officer": [held["officer"].pk],
+        "partner": [held["partner"].pk],
         "report": [held["report"].pk],
         "sos": [held["sos"].pk],
     }
-    assert entry.changes["not_erasable_here"] == ["community"]  # partners: community's tools
+    assert entry.changes["not_erasable_here"] == []
     assert "5678" not in json.dumps(entry.changes)
     assert audit_verify()[1] is None
-    # Found again: only what this page could not erase is left.
-    assert found(Subject(phone="0812345678")) == {"partner": [held["partner"].pk]}
+    # Found again: nothing is left.
+    assert found(Subject(phone="0812345678")) == {}
 
 
-def test_a_line_id_erasure_leaves_the_follower_to_the_community_app(admin_client, held):
+def test_a_line_id_erasure_erases_the_follower(admin_client, held):
     admin_client.post(URL, {"line_user_id": LINE_ID, "action": "erase", "confirm": "on"})
-    assert Follower.objects.filter(line_user_id=LINE_ID).exists()
+    assert not Follower.objects.filter(line_user_id=LINE_ID).exists()
+    assert Follower.objects.get(pk=held["follower"].pk).erased
     entry = AuditEntry.objects.get(action="data_subject.erased")
-    assert entry.changes["erased"] == {} and entry.changes["not_erasable_here"] == ["community"]
+    assert entry.changes["erased"] == {"follower": [held["follower"].pk]}
+    assert entry.changes["not_erasable_here"] == []
 
 
 @pytest.mark.parametrize(
