@@ -86,7 +86,7 @@ class StationHub:
                 message = await self.layer.receive(self.channel)
                 if message.get("type") == "event.message":
                     event = message["event"]
-                    frame = DashboardConsumer.event_frame(event)  # encoded once for all sockets
+                    frame = await DashboardConsumer.event_frame(event)  # once for all sockets
                     for consumer in list(self.sockets):
                         try:
                             await consumer.deliver(event, frame)
@@ -175,8 +175,8 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
             await hub.leave(self)
 
     @classmethod
-    def event_frame(cls, event: dict) -> str:
-        return cls.encode_json({"type": "event", "event": event})
+    async def event_frame(cls, event: dict) -> str:
+        return await cls.encode_json({"type": "event", "event": event})
 
     async def deliver(self, event: dict, frame: str | None = None) -> None:
         """Called by the station's hub with each live event (and its encoded FRAME)."""
@@ -192,4 +192,4 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
         self.sent_order.append(event["id"])
         if len(self.sent_order) > SENT_MEMORY:
             self.sent_ids.discard(self.sent_order.popleft())
-        await self.send(text_data=frame or self.event_frame(event))
+        await self.send(text_data=frame or await self.event_frame(event))
