@@ -7,8 +7,8 @@ from smartzone import privacy, registry
 def kind_choices() -> list[tuple[str, str]]:
     """Return the event families (the part of a kind before its last dot) with a label."""
     families: dict[str, str] = {}
-    for kind, label in registry.EVENT_LABELS.items():
-        families.setdefault(kind.rsplit(".", 1)[0], str(label))
+    for kind, label in registry.event_labels().items():
+        families.setdefault(kind.rsplit(".", 1)[0], label)
     return sorted(families.items())
 
 
