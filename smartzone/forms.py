@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from smartzone import privacy, registry
+from smartzone import privacy, registry, widgets
 
 
 def kind_choices() -> list[tuple[str, str]]:
@@ -13,7 +13,9 @@ def kind_choices() -> list[tuple[str, str]]:
 
 
 class TimelineFilterForm(forms.Form):
-    kind = forms.MultipleChoiceField(label=_("What"), required=False)
+    kind = forms.MultipleChoiceField(
+        label=_("What"), required=False, widget=widgets.FlatSelectMultiple
+    )
     zone = forms.TypedChoiceField(label=_("Zone"), required=False, coerce=int, empty_value=None)
     since = forms.DateTimeField(
         label=_("From"),
