@@ -2,6 +2,7 @@ import json
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from smartzone import registry, selectors, services
@@ -107,6 +108,26 @@ def test_a_kind_registered_later_is_offered_and_labelled(officer_client, station
     finally:
         del registry.EVENT_LABELS["drill.started"]
         registry.register_event_labels({})
+
+
+def test_its_queries_do_not_grow_with_the_rows_shown(officer_client, station, zone):
+    def add(count):
+        Event.objects.bulk_create(
+            Event(station=station, zone=zone, kind="sos.raised", text="SOS", payload={"url": "/"})
+            for _ in range(count)
+        )
+
+    def queries(url) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert officer_client.get(url).status_code == 200
+        return len(captured)
+
+    add(1)
+    officer_client.get("/timeline/")
+    one_row = queries("/timeline/")
+    add(60)
+    assert len(listed(officer_client.get("/timeline/"))) == 50
+    assert queries("/timeline/") == queries(f"/timeline/?kind=sos&zone={zone.pk}") == one_row
 
 
 def test_outsiders_are_refused(client, citizen):
