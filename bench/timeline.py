@@ -131,10 +131,10 @@ def add_reports(station_id: int, count: int) -> None:
         cursor.execute(
             "INSERT INTO incidents_report (tracking_code, kind, category_id, description, lat, lng,"
             " station_id, outside_zone, anonymous, reporter_name, reporter_phone, state,"
-            " rejection_reason, resolution_note, created_at)"
+            " rejection_reason, resolution_note, idempotency_fingerprint, created_at)"
             " SELECT 'B' || lpad(g::text, 7, '0'), 'report', (%s::int[])[1 + g %% %s], 'bench',"
             " 16.45 + random() * 0.2, 104.62 + random() * 0.2, %s, false, false, '', '', 'new',"
-            " '', '', now() - random() * interval '365 days'"
+            " '', '', '', now() - random() * interval '365 days'"
             " FROM generate_series(1, %s) AS g",
             [categories, len(categories), station_id, count],
         )

@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
@@ -170,6 +171,7 @@ def role_context(request) -> dict:
     profile = profile_of(user) if role else None
     return {
         "user_role": role,
-        "user_station": profile.station if profile else None,
+        # Lazy: loading the station is one more query on every page, and most never read it.
+        "user_station": SimpleLazyObject(lambda: profile.station) if profile else None,
         "is_supervisor": role in {SUPERVISOR, ADMIN},
     }

@@ -1,19 +1,21 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from smartzone import privacy, registry
+from smartzone import privacy, registry, widgets
 
 
 def kind_choices() -> list[tuple[str, str]]:
     """Return the event families (the part of a kind before its last dot) with a label."""
     families: dict[str, str] = {}
-    for kind, label in registry.EVENT_LABELS.items():
-        families.setdefault(kind.rsplit(".", 1)[0], str(label))
+    for kind, label in registry.event_labels().items():
+        families.setdefault(kind.rsplit(".", 1)[0], label)
     return sorted(families.items())
 
 
 class TimelineFilterForm(forms.Form):
-    kind = forms.MultipleChoiceField(label=_("What"), required=False)
+    kind = forms.MultipleChoiceField(
+        label=_("What"), required=False, widget=widgets.FlatSelectMultiple
+    )
     zone = forms.TypedChoiceField(label=_("Zone"), required=False, coerce=int, empty_value=None)
     since = forms.DateTimeField(
         label=_("From"),

@@ -246,6 +246,11 @@ class Event(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk}"
 
+    @property
+    def url(self) -> str:
+        """The page the event links to (its payload's "url"), or "" when it has none."""
+        return self.payload.get("url", "") if isinstance(self.payload, dict) else ""
+
     def as_message(self) -> dict:
         """Return the event as sent to a dashboard socket."""
         return {

@@ -7,7 +7,9 @@ and the "nearest help" it can offer around a point (cameras, patrol points, ...)
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 EVENT_LABELS: dict[str, str] = {
@@ -84,6 +86,18 @@ HELP_KINDS: list[str] = []
 
 def register_event_labels(labels: dict) -> None:
     EVENT_LABELS.update(labels)
+    _event_labels_in.cache_clear()
+
+
+def event_labels() -> dict[str, str]:
+    """Return the event labels in the active language."""
+    return dict(_event_labels_in(get_language()))
+
+
+@lru_cache(maxsize=16)
+def _event_labels_in(language: str | None) -> dict[str, str]:
+    # Translating some forty lazy labels on every page view showed up in the timeline's profile.
+    return {kind: str(label) for kind, label in EVENT_LABELS.items()}
 
 
 def register_dashboard_script(static_path: str) -> None:

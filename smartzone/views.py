@@ -52,7 +52,7 @@ def dashboard(request):
                 else selectors.last_event_id(station_id=station.pk),
                 "center": [station.lat, station.lng],
                 "tilesUrl": settings.MAP_TILES_URL,
-                "labels": {k: str(v) for k, v in registry.EVENT_LABELS.items()}
+                "labels": registry.event_labels()
                 | {"_live": str(_("live")), "_offline": str(_("reconnecting"))},
                 "initialEvents": [e.as_message() for e in events],
             },
@@ -119,7 +119,7 @@ def timeline(request):
                 "station": station.pk,
                 "live": valid and not filters.get("before") and not filters.get("until"),
                 "lastEventId": selectors.last_event_id(station_id=station.pk),
-                "labels": {k: str(v) for k, v in registry.EVENT_LABELS.items()},
+                "labels": registry.event_labels(),
                 "kinds": filters.get("kind") or [],
                 "hidden": list(selectors.TIMELINE_HIDDEN_KINDS),
                 "zone": filters.get("zone"),

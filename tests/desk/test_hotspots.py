@@ -119,3 +119,10 @@ def test_outsiders_are_refused(client, citizen):
     assert client.get("/desk/hotspots.geojson").status_code == 302
     client.force_login(citizen)
     assert client.get("/desk/hotspots.geojson").status_code == 403
+
+
+def test_a_cells_categories_with_equal_counts_are_listed_by_code(station):
+    lat, lng = MARKET
+    rows = [(lat, lng, "theft"), (lat, lng, "fight"), (lat, lng, "drugs"), (lat, lng, "fight")]
+    (cell,) = hotspots.grid(origin=(station.lat, station.lng), current=rows, previous=[]).values()
+    assert cell.category_counts == [("fight", 2), ("drugs", 1), ("theft", 1)]

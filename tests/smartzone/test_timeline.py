@@ -1,8 +1,11 @@
+import json
+
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from smartzone import selectors, services
+from smartzone import registry, selectors, services
 from smartzone.models import Event, Landmark
 
 
@@ -78,6 +81,53 @@ def test_bad_filters_say_what_to_fix(officer_client, story):
     page = response.content.decode()
     assert 'class="errorlist' in page
     assert listed(response) == []
+
+
+def config_of(response) -> dict:
+    page = response.content.decode()
+    start = page.index('<script id="timeline-config" type="application/json">')
+    return json.loads(page[page.index(">", start) + 1 : page.index("</script>", start)])
+
+
+def test_its_labels_are_in_the_readers_language(officer_client, story):
+    thai = officer_client.get("/timeline/")
+    assert config_of(thai)["labels"]["landmark.created"] == "เพิ่มสถานที่สำคัญ"
+    officer_client.post("/i18n/setlang/", {"language": "en", "next": "/timeline/"})
+    english = officer_client.get("/timeline/")
+    assert config_of(english)["labels"]["landmark.created"] == "Landmark added"
+    assert '<option value="landmark">Landmark added</option>' in english.content.decode()
+
+
+def test_a_kind_registered_later_is_offered_and_labelled(officer_client, station):
+    officer_client.get("/timeline/")  # the labels of the kinds registered so far are in use
+    registry.register_event_labels({"drill.started": "Drill started"})
+    try:
+        response = officer_client.get("/timeline/")
+        assert config_of(response)["labels"]["drill.started"] == "Drill started"
+        assert '<option value="drill">Drill started</option>' in response.content.decode()
+    finally:
+        del registry.EVENT_LABELS["drill.started"]
+        registry.register_event_labels({})
+
+
+def test_its_queries_do_not_grow_with_the_rows_shown(officer_client, station, zone):
+    def add(count):
+        Event.objects.bulk_create(
+            Event(station=station, zone=zone, kind="sos.raised", text="SOS", payload={"url": "/"})
+            for _ in range(count)
+        )
+
+    def queries(url) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert officer_client.get(url).status_code == 200
+        return len(captured)
+
+    add(1)
+    officer_client.get("/timeline/")
+    one_row = queries("/timeline/")
+    add(60)
+    assert len(listed(officer_client.get("/timeline/"))) == 50
+    assert queries("/timeline/") == queries(f"/timeline/?kind=sos&zone={zone.pk}") == one_row
 
 
 def test_outsiders_are_refused(client, citizen):
