@@ -248,6 +248,15 @@ def _fresh_memos():
 
 
 @pytest.fixture(autouse=True)
+def _no_hubs_of_earlier_tests():
+    """Each test starts with no dashboard hubs: one an earlier test left (its event loop is
+    gone) would be taken for this test's when the ids of its layer and loop are reused."""
+    from smartzone.consumers import StationHub
+
+    StationHub.hubs.clear()
+
+
+@pytest.fixture(autouse=True)
 def _force_login_passes_two_factor(monkeypatch):
     """client.force_login(user) signs a supervisor or admin in fully, second factor included.
 
