@@ -54,6 +54,7 @@ def base_env() -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "CHANNELS_PREFIX")}
     return env | {
         "DATABASE_URL": f"{PG}/{DB_NAME}",
+        "DB_POOL_SIZE": "10",  # as docker-compose.yml runs the web processes
         "DJANGO_SETTINGS_MODULE": "smartzone.settings",
         "DATA_DIR": "/tmp/sz-bench-events",
         "MAP_TILES_URL": "",

@@ -185,6 +185,7 @@ def main() -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "CHANNELS_PREFIX")}
     env |= {
         "DATABASE_URL": f"{PG}/{DB_NAME}",
+        "DB_POOL_SIZE": "10",  # as docker-compose.yml runs the web processes
         "DJANGO_SETTINGS_MODULE": "bench_settings",
         "DATA_DIR": str(tmp / "data"),
         "DEBUG": "0",

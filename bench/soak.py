@@ -141,7 +141,7 @@ class Processes:
             [python, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port)]
             + ["--verbosity", "0", "smartzone.asgi:application"],
             cwd=ROOT,
-            env=self.env,
+            env=self.env | {"DB_POOL_SIZE": "10"},  # as docker-compose.yml runs web
             stdout=self.logs[0],
             stderr=subprocess.STDOUT,
         )

@@ -41,6 +41,7 @@ def env() -> dict:
     base = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "CHANNELS_PREFIX")}
     return base | {
         "DATABASE_URL": f"{PG}/{DB_NAME}",
+        "DB_POOL_SIZE": "10",  # as docker-compose.yml runs the web processes
         "DJANGO_SETTINGS_MODULE": "smartzone.settings",
         "DATA_DIR": "/tmp/sz-bench-sos",
         "MAP_TILES_URL": "",

@@ -143,6 +143,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test_smartzone.sqlite3")}
+elif int(env("DB_POOL_SIZE", "0")) > 0:
+    # A pool of PostgreSQL connections per process (psycopg_pool): a request takes one and
+    # gives it back, instead of opening its own (a server process forked per request).
+    if DATABASES["default"]["CONN_MAX_AGE"]:
+        raise ImproperlyConfigured("Set DB_POOL_SIZE or DB_CONN_MAX_AGE, not both.")
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": int(env("DB_POOL_SIZE")),
+        "timeout": 10,  # seconds a request waits for a free connection before failing
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -129,3 +129,54 @@ def test_production_sends_hsts_and_the_csp_and_keeps_cookies_secure(tmp_path):
     assert seen["session_secure"] is True
     assert seen["csrf_secure"] is True
     assert seen["plain_http"] == 301  # SECURE_SSL_REDIRECT
+
+
+POOLED_QUERIES = """
+import json, threading
+from django.db import connection, connections
+from smartzone.models import Station
+
+counts, errors = [], []
+
+def work():
+    try:
+        for _ in range(20):
+            counts.append(Station.objects.count())
+            connections.close_all()  # what the end of a request does: back to the pool
+    except Exception as exc:
+        errors.append(repr(exc))
+
+threads = [threading.Thread(target=work) for _ in range(6)]
+for t in threads: t.start()
+for t in threads: t.join()
+stats = connection.pool.get_stats()
+print(json.dumps({"queries": len(counts), "errors": errors,
+                  "opened": stats.get("connections_num", 0),
+                  "max_size": connection.pool.max_size}))
+"""
+
+
+def test_db_pool_size_serves_many_requests_from_a_few_reused_connections(db, postgres):
+    import json
+
+    from tests.conftest import database_url_for_subprocess
+
+    result = run_manage(
+        "shell", "-c", POOLED_QUERIES, DATABASE_URL=database_url_for_subprocess(), DB_POOL_SIZE="3"
+    )
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    assert figures["errors"] == [] and figures["queries"] == 120
+    assert figures["max_size"] == 3
+    assert 1 <= figures["opened"] <= 3  # 120 "requests" from 6 threads, at most 3 connections
+
+
+def test_db_pool_size_and_conn_max_age_together_are_refused():
+    result = run_manage(
+        "check",
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/none",
+        DB_POOL_SIZE="3",
+        DB_CONN_MAX_AGE="60",
+    )
+    assert result.returncode != 0
+    assert "DB_POOL_SIZE or DB_CONN_MAX_AGE" in result.stderr
