@@ -2,9 +2,8 @@
 
 from django.utils import translation
 from django.utils.translation import gettext as _
-from fpdf import FPDF
 
-from patrol.qrsheet import FONT_PATH
+from patrol.qrsheet import thai_pdf
 
 PAGE_W, MARGIN = 210.0, 15.0
 
@@ -12,10 +11,9 @@ PAGE_W, MARGIN = 210.0, 15.0
 def render(*, figures: dict, rows: list[tuple[str, str, str]]) -> bytes:
     """Return the PDF of the report: a title, then each section's rows as a two-column table."""
     with translation.override("th"):
-        pdf = FPDF(orientation="portrait", unit="mm", format="A4")
+        pdf = thai_pdf()
         pdf.set_auto_page_break(True, margin=MARGIN)
         pdf.set_margins(MARGIN, MARGIN, MARGIN)
-        pdf.add_font("Sarabun", "", str(FONT_PATH))
         title = _("Weekly station report")
         pdf.set_title(f"{title} {figures['station']['name']} {figures['week_start']}")
         pdf.set_creator("Smart Safety Zone")

@@ -1,7 +1,7 @@
 """The printable A4 sheet of a station's patrol point QR codes (PDF).
 
 Names are set in Sarabun (patrol/fonts/, SIL Open Font License 1.1), which has Thai glyphs, so
-the sheet renders the same on any machine without system fonts.
+the sheet renders the same on any machine without system fonts; uharfbuzz shapes the Thai.
 """
 
 import logging
@@ -26,6 +26,16 @@ HEADER_H = 12.0
 QR_SIZE = 46.0
 
 
+def thai_pdf() -> FPDF:
+    """Return an empty A4 portrait PDF with Sarabun as "Sarabun" and Thai shaped by HarfBuzz:
+    tone marks and vowels above or below a consonant sit where the font puts them, not on top
+    of each other."""
+    pdf = FPDF(orientation="portrait", unit="mm", format="A4")
+    pdf.add_font("Sarabun", "", str(FONT_PATH))
+    pdf.set_text_shaping(True)
+    return pdf
+
+
 def qr_png(data: str) -> bytes:
     """Return a PNG of the QR code of DATA."""
     code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=8, border=4)
@@ -41,10 +51,9 @@ def render_sheet(
 ) -> bytes:
     """Return the PDF of the points' codes, COLS x ROWS per A4 page, name and short id under
     each; URL_FOR gives the check-in URL a point's code holds."""
-    pdf = FPDF(orientation="portrait", unit="mm", format="A4")
+    pdf = thai_pdf()
     pdf.set_auto_page_break(False)
     pdf.set_margins(MARGIN, MARGIN, MARGIN)
-    pdf.add_font("Sarabun", "", str(FONT_PATH))
     pdf.set_title(title)
     pdf.set_creator("Smart Safety Zone")
     cell_w = (PAGE_W - 2 * MARGIN) / COLS

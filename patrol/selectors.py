@@ -63,19 +63,20 @@ def visited(*, point_id: int, start: datetime, end: datetime) -> bool:
     ).exists()
 
 
+def _positions_shared(*, station_id: int, now: datetime) -> QuerySet[OfficerPosition]:
+    """The positions of the last hour on the station's shifts that are on now, oldest first."""
+    return OfficerPosition.objects.filter(
+        shift__station_id=station_id,
+        shift__starts_at__lte=now,
+        shift__ends_at__gt=now,
+        reported_at__gte=now - timedelta(hours=1),
+    ).order_by("reported_at", "pk")
+
+
 def current_positions(*, station_id: int, now: datetime) -> list[OfficerPosition]:
     """Return the latest position of each officer on a shift of the station that is on now."""
     latest = {}
-    rows = (
-        OfficerPosition.objects.filter(
-            shift__station_id=station_id,
-            shift__starts_at__lte=now,
-            shift__ends_at__gt=now,
-            reported_at__gte=now - timedelta(hours=1),
-        )
-        .select_related("officer", "shift")
-        .order_by("reported_at", "pk")
-    )
+    rows = _positions_shared(station_id=station_id, now=now).select_related("officer", "shift")
     for position in rows:
         latest[(position.officer_id, position.shift_id)] = position
     return list(latest.values())
@@ -284,17 +285,9 @@ def nearby_officers(
 
     The same rows as current_positions, read as plain values (this runs on every SOS and
     report); only the officers found nearby are read in full."""
-    now = timezone.now()
     latest = {}
-    rows = (
-        OfficerPosition.objects.filter(
-            shift__station_id=station_id,
-            shift__starts_at__lte=now,
-            shift__ends_at__gt=now,
-            reported_at__gte=now - timedelta(hours=1),
-        )
-        .order_by("reported_at", "pk")
-        .values_list("officer_id", "shift_id", "lat", "lng")
+    rows = _positions_shared(station_id=station_id, now=timezone.now()).values_list(
+        "officer_id", "shift_id", "lat", "lng"
     )
     for officer_id, shift_id, o_lat, o_lng in rows:
         latest[(officer_id, shift_id)] = (officer_id, o_lat, o_lng)
