@@ -1,5 +1,6 @@
 """ASGI entry point: Django for HTTP, Channels for the dashboard websockets."""
 
+import gc
 import os
 
 from django.core.asgi import get_asgi_application
@@ -21,3 +22,8 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# What start-up made (Django, the URL conf, translations, the models) lives as long as the
+# process: keep it out of the garbage collector's full passes, which otherwise walk all of it
+# and pause every request and socket meanwhile.
+gc.freeze()
