@@ -264,20 +264,20 @@ def report_submit(
     name, phone or IP address. Refused photos raise ValidationError and nothing is written.
     """
     photos = list(photos or [])
+    submission = {
+        "kind": kind,
+        "category": category,
+        "description": description,
+        "occurred_at": occurred_at,
+        "lat": lat,
+        "lng": lng,
+        "anonymous": anonymous,
+        "reporter_name": reporter_name,
+        "reporter_phone": reporter_phone,
+    }
     fingerprint = ""
     if idempotency_key:
-        fingerprint = submission_fingerprint(
-            kind=kind,
-            category=category,
-            description=description,
-            occurred_at=occurred_at,
-            lat=lat,
-            lng=lng,
-            anonymous=anonymous,
-            reporter_name=reporter_name,
-            reporter_phone=reporter_phone,
-            photos=photos,
-        )
+        fingerprint = submission_fingerprint(**submission, photos=photos)
     try:
         geo.check_lat_lng(lat, lng)
     except geo.GeometryError as exc:
@@ -289,16 +289,8 @@ def report_submit(
         written: list = []
         try:
             report = _report_create(
-                kind=kind,
-                category=category,
-                description=description,
-                occurred_at=occurred_at,
-                lat=lat,
-                lng=lng,
+                **submission,
                 photos=cleaned,
-                anonymous=anonymous,
-                reporter_name=reporter_name,
-                reporter_phone=reporter_phone,
                 ip=ip,
                 idempotency_key=idempotency_key,
                 fingerprint=fingerprint,

@@ -12,6 +12,8 @@ from functools import lru_cache
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from smartzone import geo
+
 EVENT_LABELS: dict[str, str] = {
     "station.created": _("Station added"),
     "station.updated": _("Station updated"),
@@ -63,8 +65,6 @@ class NearbyItem:
 def items_within(kind: str, rows, lat: float, lng: float, radius_m: float) -> list[NearbyItem]:
     """Return NearbyItems of KIND for the ROWS, (id, name, lat, lng) each, within RADIUS_M of
     (LAT, LNG): what a provider answers from rows it has at hand."""
-    from smartzone import geo
-
     box = geo.box_around(lat, lng, radius_m)
     (south, north), (west, east) = box["lat__range"], box["lng__range"]
     items = []
