@@ -8,6 +8,7 @@ from cctv.pipeline.analyse import Appearance, analyse_frames
 from cctv.pipeline.detect import Face, detect_faces
 from cctv.pipeline.embed import FaceEmbedder, OneFaceError
 from cctv.pipeline.match import Match, WatchlistMatcher
+from cctv.pipeline.scene import SceneGate
 from cctv.pipeline.track import Track, Tracker
 from cctv.pipeline.video import VideoError, clip_info, grab_one_frame, read_clip, read_stream
 
@@ -21,6 +22,7 @@ __all__ = [
     "Tracker",
     "VideoError",
     "WatchlistMatcher",
+    "SceneGate",
     "analyse_frames",
     "detect_faces",
     "clip_info",

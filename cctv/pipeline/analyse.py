@@ -8,6 +8,7 @@ import numpy as np
 from cctv.pipeline.detect import detect_faces
 from cctv.pipeline.embed import FaceEmbedder, crop_face
 from cctv.pipeline.match import Match, WatchlistMatcher
+from cctv.pipeline.scene import SceneGate
 from cctv.pipeline.track import Track, Tracker
 
 
@@ -34,15 +35,19 @@ def analyse_frames(
     max_gap: int = 5,
     on_frame: Callable[[int, float, Tracker], None] | None = None,
     early: bool = False,
+    gate: SceneGate | None = None,
 ) -> Iterator[Appearance]:
     """Yield an Appearance each time a track that matched the watchlist ends.
 
     With EARLY, also yield it (final=False) as soon as the track matches, for live streams.
     Faces that match nothing are dropped with their embeddings. ON_FRAME(index, time, tracker)
-    is called after each frame (progress, cancellation; it may raise to stop).
+    is called after each frame (progress, cancellation; it may raise to stop). A frame that
+    GATE finds unchanged since the last detection keeps that detection's faces.
     """
     embedder = embedder or FaceEmbedder()
     tracker = Tracker(max_gap=max_gap)
+    gate = gate or SceneGate()
+    faces = []
 
     def finished(tracks: list[Track], final: bool = True) -> Iterator[Appearance]:
         for track in tracks:
@@ -61,7 +66,11 @@ def analyse_frames(
             )
 
     for index, time_s, frame in frames:
-        faces = detect_faces(frame, min_score=min_score) if len(matcher) else []
+        if not len(matcher):
+            faces = []
+            gate.forget()  # once someone is on the watchlist again, look afresh
+        elif gate.needs_detection(frame):
+            faces = detect_faces(frame, min_score=min_score)
         new, closed = tracker.update(index, time_s, frame, faces)
         for track in new:
             track.data["match"] = matcher.best(embedder.embed(frame, track.face))

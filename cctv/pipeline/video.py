@@ -68,6 +68,40 @@ def clip_info(path: str) -> ClipInfo:
         capture.release()
 
 
+# Codecs whose every frame is a whole JPEG picture: their frames can be skipped unread.
+_INTRA_JPEG = {"MJPG", "mjpg", "jpeg"}
+
+
+def _fourcc(capture: cv2.VideoCapture) -> str:
+    code = int(capture.get(cv2.CAP_PROP_FOURCC))
+    return code.to_bytes(4, "little").decode("latin-1")
+
+
+def _frame_reader(capture: cv2.VideoCapture) -> Callable[[], np.ndarray | None]:
+    """Return a function that decodes the frame CAPTURE last grabbed (None if it cannot).
+
+    Most codecs must decode every frame, as later ones are built on earlier ones, so a grab
+    decodes and the returned function only converts. A motion-JPEG clip's frames stand alone:
+    the capture is switched to hand over the undecoded JPEG, and only the sampled frames are
+    decoded (at 25 fps sampled at 5, a fifth of the decoding).
+    """
+    if _fourcc(capture) in _INTRA_JPEG and capture.set(cv2.CAP_PROP_FORMAT, -1):
+
+        def decode_jpeg() -> np.ndarray | None:
+            ok, packet = capture.retrieve()
+            if not ok or packet is None or not packet.size:
+                return None
+            return cv2.imdecode(packet.reshape(-1), cv2.IMREAD_COLOR)
+
+        return decode_jpeg
+
+    def convert() -> np.ndarray | None:
+        ok, frame = capture.retrieve()
+        return frame if ok else None
+
+    return convert
+
+
 def read_clip(
     path: str, *, sample_fps: float = DEFAULT_SAMPLE_FPS, start_frame: int = 0
 ) -> Iterator[tuple[int, float, np.ndarray]]:
@@ -81,18 +115,19 @@ def read_clip(
     step = max(1, round(info.fps / sample_fps))
     capture = _open(path, 10.0)
     try:
+        read = _frame_reader(capture)
         index = 0
         while index < start_frame:
             if not capture.grab():
                 raise VideoError(f"truncated video: it ends at frame {index} of {info.frame_count}")
             index += 1
         while index < info.frame_count:
-            if index % step == 0:
-                ok, frame = capture.read()
-                if ok:
-                    yield index, index / info.fps, frame
-            else:
-                ok = capture.grab()
+            ok = capture.grab()
+            if ok and index % step == 0:
+                frame = read()
+                if frame is None:
+                    raise VideoError(f"corrupt video: frame {index} cannot be decoded")
+                yield index, index / info.fps, frame
             if not ok:
                 # Containers often over-count by a frame or two; more than that is damage.
                 if info.frame_count - index > max(2, info.frame_count // 50):
