@@ -4,11 +4,30 @@ from datetime import timedelta
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from incidents.models import Report, ReportUpdate, format_tracking_code, normalise_tracking_code
-from smartzone import access, geo, registry
+from incidents.models import (
+    Category,
+    Report,
+    ReportUpdate,
+    format_tracking_code,
+    normalise_tracking_code,
+)
+from smartzone import access, geo, memo, registry
 
 DUPLICATE_RADIUS_M = 150
 DUPLICATE_WINDOW = timedelta(hours=2)
+
+
+def _active_categories() -> dict[str, Category]:
+    return {category.code: category for category in Category.objects.filter(active=True)}
+
+
+# The offered categories by code, read on every report (admins change them a few times a year).
+_categories = memo.Memo(_active_categories, watch=(Category,))
+
+
+def active_category(code: str) -> Category | None:
+    """Return the offered category of CODE, or None."""
+    return _categories.get().get(code)
 
 
 def reports_for(user) -> QuerySet[Report]:

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from incidents import selectors
 from incidents.forms import PHONE
 from incidents.models import Category, Report, ReportPhoto, ReportTransition, ReportUpdate
 from smartzone import geo
@@ -23,11 +24,23 @@ def enum_field(choices, **kwargs) -> serializers.ChoiceField:
     return InlineChoiceField(choices=choices, **kwargs)
 
 
+class CategoryCodeField(serializers.SlugRelatedField):
+    """An offered category by its code, looked up in the per-process copy of the categories
+    (selectors.active_category) rather than with a query per report."""
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="code", queryset=Category.objects.filter(active=True), **kwargs)
+
+    def to_internal_value(self, data):
+        category = selectors.active_category(data) if isinstance(data, str) else None
+        if category is None:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data)[:100])
+        return category
+
+
 class ReportCreateSerializer(serializers.Serializer):
     kind = enum_field(Report.Kind.choices, default=Report.Kind.REPORT)
-    category = serializers.SlugRelatedField(
-        slug_field="code", queryset=Category.objects.filter(active=True)
-    )
+    category = CategoryCodeField()
     description = serializers.CharField(max_length=5000)
     occurred_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     lat = serializers.FloatField(min_value=-90, max_value=90)

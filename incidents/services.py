@@ -216,6 +216,14 @@ def _report_create(
     report.save(force_insert=True)
     _write_photos(report, photos, written)
     nearby = registry.find_nearby(station_id=station.pk, lat=lat, lng=lng)
+    event_record(
+        station=station,
+        kind="report.submitted",
+        payload=report_payload(report) | {"nearby": registry.nearby_payload(nearby)},
+        zone=zone,
+    )
+    # Last: appending takes the audit chain's lock, held until commit; the less that follows
+    # it, the less concurrent reports wait for one another.
     audit_append(
         actor=CITIZEN,
         action="report.submitted",
@@ -229,12 +237,6 @@ def _report_create(
             "anonymous": anonymous,
             "photos": len(photos),
         },
-    )
-    event_record(
-        station=station,
-        kind="report.submitted",
-        payload=report_payload(report) | {"nearby": registry.nearby_payload(nearby)},
-        zone=zone,
     )
     return report
 

@@ -68,6 +68,20 @@ def test_bad_input_answers_400_with_the_field(client, zone, categories, bad, fie
     assert Report.objects.count() == 0
 
 
+def test_a_category_switched_off_in_admin_is_refused_from_the_next_report(
+    client, zone, categories, admin_user
+):
+    assert client.post(URL, create_data(), content_type="application/json").status_code == 201
+    theft = categories["theft"]
+    theft.active = False
+    services.category_save(actor=admin_user, category=theft)
+    for category in ("theft", ["theft"], {"code": "fire"}, 7):
+        response = client.post(URL, create_data(category=category), content_type="application/json")
+        assert response.status_code == 400
+        assert "category" in response.json()
+    assert Report.objects.count() == 1
+
+
 def test_status_by_code_shows_public_updates_only(client, report, officer):
     services.report_update_add(actor=officer, report_id=report.pk, text="รับเรื่องแล้ว", public=True)
     services.report_update_add(actor=officer, report_id=report.pk, text="ลับ", public=False)
