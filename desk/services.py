@@ -37,40 +37,70 @@ def weekly_report_generate(
         raise ValidationError({"week": _("This week has not started yet.")})
     figures = weekly.figures(station=station, week_start=week_start, now=now)
     pdf = report_pdf.render(figures=figures, rows=weekly.rows(figures))
-    with transaction.atomic():
-        report, created = WeeklyReport.objects.select_for_update().get_or_create(
-            station=station, week_start=week_start, defaults={"generated_at": now}
-        )
-        old_pdf = report.pdf.name if report.pdf else ""
-        report.generated_at, report.figures = now, figures
-        report.pdf.save(f"{station.code}-{week_start:%Y-%m-%d}.pdf", ContentFile(pdf), save=False)
-        if created:
-            report.full_clean(exclude=["pdf"])
-        report.save(update_fields=["generated_at", "figures", "pdf"])
-        audit_append(
+    written: list[str] = []
+    try:
+        return _weekly_report_write(
             actor=actor,
-            action="desk.weekly_report.generated" if created else "desk.weekly_report.regenerated",
-            obj=report,
-            changes={
-                "week_start": week_start.isoformat(),
-                "incidents": figures["incidents"]["total"],
-                "sos": figures["sos"]["count"],
-            },
-        )
-        event_record(
             station=station,
-            kind="desk.weekly_report",
-            payload={
-                "id": report.pk,
-                "title": _("Weekly report %(period)s")
-                % {"period": thai.thai_range(week_start, date.fromisoformat(figures["week_end"]))},
-                "week_start": week_start.isoformat(),
-                "url": reverse("desk:report-detail", args=[report.pk]),
-            },
+            week_start=week_start,
+            now=now,
+            figures=figures,
+            pdf=pdf,
+            written=written,
         )
-        if old_pdf and old_pdf != report.pdf.name:
-            storage = report.pdf.storage
-            transaction.on_commit(lambda: storage.delete(old_pdf))
+    except BaseException:
+        # The row rolled back: the PDF written for it must not stay behind on disk.
+        storage = WeeklyReport._meta.get_field("pdf").storage
+        for name in written:
+            storage.delete(name)
+        raise
+
+
+@transaction.atomic
+def _weekly_report_write(
+    *,
+    actor,
+    station: Station,
+    week_start: date,
+    now: datetime,
+    figures: dict,
+    pdf: bytes,
+    written: list[str],
+) -> tuple[WeeklyReport, bool]:
+    report, created = WeeklyReport.objects.select_for_update().get_or_create(
+        station=station, week_start=week_start, defaults={"generated_at": now}
+    )
+    old_pdf = report.pdf.name if report.pdf else ""
+    report.generated_at, report.figures = now, figures
+    report.pdf.save(f"{station.code}-{week_start:%Y-%m-%d}.pdf", ContentFile(pdf), save=False)
+    written.append(report.pdf.name)
+    if created:
+        report.full_clean(exclude=["pdf"])
+    report.save(update_fields=["generated_at", "figures", "pdf"])
+    audit_append(
+        actor=actor,
+        action="desk.weekly_report.generated" if created else "desk.weekly_report.regenerated",
+        obj=report,
+        changes={
+            "week_start": week_start.isoformat(),
+            "incidents": figures["incidents"]["total"],
+            "sos": figures["sos"]["count"],
+        },
+    )
+    event_record(
+        station=station,
+        kind="desk.weekly_report",
+        payload={
+            "id": report.pk,
+            "title": _("Weekly report %(period)s")
+            % {"period": thai.thai_range(week_start, date.fromisoformat(figures["week_end"]))},
+            "week_start": week_start.isoformat(),
+            "url": reverse("desk:report-detail", args=[report.pk]),
+        },
+    )
+    if old_pdf and old_pdf != report.pdf.name:
+        storage = report.pdf.storage
+        transaction.on_commit(lambda: storage.delete(old_pdf))
     return report, created
 
 

@@ -6,6 +6,7 @@ import io
 import re
 from datetime import date, timedelta
 from html import unescape
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -203,6 +204,25 @@ def test_generating_a_week_again_keeps_one_report_and_replaces_it(
     assert actions == ["desk.weekly_report.generated", "desk.weekly_report.regenerated"]
     assert Event.objects.filter(kind="desk.weekly_report").count() == 2
     assert again.pdf.name != old_pdf and not again.pdf.storage.exists(old_pdf)
+
+
+def test_a_report_that_rolls_back_leaves_no_pdf_on_disk(station, supervisor, week, monkeypatch):
+    def fail(**_kwargs):
+        raise RuntimeError("the outbox is down")
+
+    root = Path(WeeklyReport._meta.get_field("pdf").storage.location)
+    before = set(root.rglob("*.pdf"))
+    monkeypatch.setattr(services, "event_record", fail)
+    with pytest.raises(RuntimeError):
+        services.weekly_report_generate(actor=supervisor, station=station, week_start=WEEK, now=NOW)
+    assert not WeeklyReport.objects.exists()
+    assert set(root.rglob("*.pdf")) == before
+    # Without the failure the same call writes one PDF there.
+    monkeypatch.undo()
+    report, _ = services.weekly_report_generate(
+        actor=supervisor, station=station, week_start=WEEK, now=NOW
+    )
+    assert set(root.rglob("*.pdf")) - before == {root / report.pdf.name}
 
 
 def test_the_scheduled_task_writes_last_weeks_report_once_per_station(
