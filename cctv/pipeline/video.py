@@ -77,23 +77,45 @@ def _fourcc(capture: cv2.VideoCapture) -> str:
     return code.to_bytes(4, "little").decode("latin-1")
 
 
-def _frame_reader(capture: cv2.VideoCapture) -> Callable[[], np.ndarray | None]:
-    """Return a function that decodes the frame CAPTURE last grabbed (None if it cannot).
+def _decode_packet(capture: cv2.VideoCapture) -> np.ndarray | None:
+    ok, packet = capture.retrieve()
+    if not ok or packet is None or not packet.size:
+        return None
+    return cv2.imdecode(packet.reshape(-1), cv2.IMREAD_COLOR)
+
+
+def _jpeg_frames_stand_alone(path: str) -> bool:
+    """True if the clip at PATH is motion-JPEG whose first frame decodes on its own, as a JPEG
+    picture of the clip's size.
+
+    Otherwise (interlaced capture cards store a frame as two half-height JPEG fields, which
+    only a video decoder puts together) the clip is decoded frame by frame.
+    """
+    capture = _open(path, 10.0)
+    try:
+        size = (
+            int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT)),
+            int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)),
+        )
+        if _fourcc(capture) not in _INTRA_JPEG or not capture.set(cv2.CAP_PROP_FORMAT, -1):
+            return False
+        picture = _decode_packet(capture) if capture.grab() else None
+        return picture is not None and picture.shape[:2] == size
+    finally:
+        capture.release()
+
+
+def _frame_reader(capture: cv2.VideoCapture, path: str) -> Callable[[], np.ndarray | None]:
+    """Return a function that decodes the frame CAPTURE (of the clip at PATH) last grabbed, or
+    returns None if it cannot.
 
     Most codecs must decode every frame, as later ones are built on earlier ones, so a grab
     decodes and the returned function only converts. A motion-JPEG clip's frames stand alone:
     the capture is switched to hand over the undecoded JPEG, and only the sampled frames are
     decoded (at 25 fps sampled at 5, a fifth of the decoding).
     """
-    if _fourcc(capture) in _INTRA_JPEG and capture.set(cv2.CAP_PROP_FORMAT, -1):
-
-        def decode_jpeg() -> np.ndarray | None:
-            ok, packet = capture.retrieve()
-            if not ok or packet is None or not packet.size:
-                return None
-            return cv2.imdecode(packet.reshape(-1), cv2.IMREAD_COLOR)
-
-        return decode_jpeg
+    if _jpeg_frames_stand_alone(path) and capture.set(cv2.CAP_PROP_FORMAT, -1):
+        return lambda: _decode_packet(capture)
 
     def convert() -> np.ndarray | None:
         ok, frame = capture.retrieve()
@@ -115,7 +137,7 @@ def read_clip(
     step = max(1, round(info.fps / sample_fps))
     capture = _open(path, 10.0)
     try:
-        read = _frame_reader(capture)
+        read = _frame_reader(capture, path)
         index = 0
         while index < start_frame:
             if not capture.grab():

@@ -13,6 +13,7 @@ from cctv.pipeline import (
     WatchlistMatcher,
     analyse_frames,
     read_clip,
+    video,
 )
 from tests.cctv import faces
 
@@ -53,6 +54,27 @@ def test_a_motion_jpeg_clip_resumed_part_way_yields_the_same_later_samples(tmp_p
     resumed = _read(path, start_frame=37)
     assert [i for i, _, _ in resumed] == [i for i, _, _ in whole if i >= 37]
     assert np.array_equal(resumed[0][2], [f for i, _, f in whole if i >= 37][0])
+
+
+def test_a_motion_jpeg_clip_whose_pictures_are_half_frames_is_decoded_frame_by_frame(
+    tmp_path, frames, monkeypatch
+):
+    """Interlaced capture cards store each frame as two JPEG fields: decoded alone, a packet
+    gives a half-height picture. Such a clip must go through the video decoder."""
+    path = faces.write_clip(tmp_path / "ab.avi", frames)
+    expected = _read(path)
+    real_imdecode = cv2.imdecode
+
+    def one_field(buffer, flags):
+        picture = real_imdecode(buffer, flags)
+        return None if picture is None else picture[::2]
+
+    monkeypatch.setattr(video.cv2, "imdecode", one_field)
+    fielded = _read(path)
+    assert [i for i, _, _ in fielded] == [i for i, _, _ in expected]
+    for (_, _, got), (_, _, want) in zip(fielded, expected, strict=True):
+        assert got.shape == want.shape
+        assert np.abs(got.astype(int) - want.astype(int)).mean() < 4
 
 
 def test_a_motion_jpeg_clip_with_a_damaged_picture_ends_in_a_video_error(tmp_path, frames):
