@@ -32,11 +32,13 @@ def kiosk_post(server, kiosk, event_id) -> int:
         return response.status
 
 
-def open_dashboard(browser, server, user, errors):
+def open_dashboard(browser, server, user, errors, before=None):
     from playwright.sync_api import expect
 
     context = browser.new_context(viewport={"width": 1366, "height": 900})
     page = context.new_page()
+    if before is not None:
+        before(page)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(f"{server.url}/accounts/login/")
     page.fill("#id_username", user.username)
@@ -100,4 +102,43 @@ def test_a_kiosk_sos_flashes_and_stays_pinned_until_acknowledged(
     expect(boss.locator("#sz-sos-pinned li")).to_have_count(0, timeout=10_000)
     assert errors == []
     boss_context.close()
+    context.close()
+
+
+def test_an_sos_acknowledged_while_the_dashboard_loads_is_not_pinned_again(
+    browser, asgi_server, station, zone, kiosk, officer
+):
+    """The page fetches the open SOS as it loads. If the SOS is acknowledged after that list
+    was read but before the page uses it, the list is stale: it must not pin the SOS again."""
+    from playwright.sync_api import expect
+
+    from sos import services
+
+    sos, _ = services.sos_receive(kiosk=kiosk, client_event_id="late-1")
+    held = []  # the open-SOS answer, read at once (the SOS still open) and handed over later
+    errors = []
+    context, page = open_dashboard(
+        browser,
+        asgi_server,
+        officer,
+        errors,
+        before=lambda p: p.route(
+            "**/api/v1/sos/open/", lambda route: held.append((route, route.fetch()))
+        ),
+    )
+    for _ in range(50):
+        if held:
+            break
+        page.wait_for_timeout(200)
+    assert held, "the dashboard did not ask for the open SOS"
+    assert held[0][1].json()[0]["id"] == sos.pk
+
+    services.sos_acknowledge(actor=officer, sos_id=sos.pk)
+    expect(page.locator('#feed li[data-kind="sos.acknowledged"]')).to_have_count(1, timeout=10_000)
+    route, stale = held[0]
+    route.fulfill(response=stale)
+    page.wait_for_timeout(1000)
+    expect(page.locator("#sz-sos-pinned li")).to_have_count(0)
+    expect(page.locator(".sz-sos-marker")).to_have_count(0)
+    assert errors == []
     context.close()

@@ -17,6 +17,9 @@
   SZ.layers.sos = sosLayer;
   SZ.layers.kiosks = kioskLayer;
   var open = {};  // sos id -> {marker, item}
+  // SOS acknowledged or closed since the page loaded: the open list fetched on load (or an
+  // older event arriving late) may still show them as open and must not pin them again.
+  var ended = {};
   var kiosks = {};
   var pinned = document.createElement("ul");
   pinned.id = "sz-sos-pinned";
@@ -44,7 +47,7 @@
   }
 
   function pin(sos, sound) {
-    if (open[sos.id]) return;
+    if (open[sos.id] || ended[sos.id]) return;
     var icon = L.divIcon({ className: "sz-sos-marker", iconSize: [24, 24] });
     var marker = L.marker([sos.lat, sos.lng], { icon: icon })
       .bindTooltip("SOS · " + (sos.name || sos.kiosk_name || "")).addTo(sosLayer);
@@ -120,7 +123,10 @@
     escalate(event.payload, forMe(event.payload.audience));
   });
   ["sos.acknowledged", "sos.closed"].forEach(function (kind) {
-    SZ.onEvent(kind, function (event) { unpin(event.payload.id); });
+    SZ.onEvent(kind, function (event) {
+      ended[event.payload.id] = true;
+      unpin(event.payload.id);
+    });
   });
   ["kiosk.created", "kiosk.online", "kiosk.offline"].forEach(function (kind) {
     SZ.onEvent(kind, function (event) { showKiosk(event.payload); });
