@@ -1,7 +1,7 @@
 """Officer pages for SOS events and kiosks, and the public phone SOS page."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -93,9 +93,15 @@ def _posted_kiosk_id(request, name: str) -> int | None:
     return access.parse_id(request.POST[name]) if name in request.POST else None
 
 
-@access.supervisor_required
+@access.officer_required
 @require_http_methods(["GET", "POST"])
 def kiosk_list(request):
+    """The station's kiosks and their state, for its officers (the timeline and the dashboard
+    link kiosk events here); supervisors also add kiosks, rotate secrets and retire them."""
+    if not access.is_supervisor(request.user):
+        if request.method == "POST":
+            raise PermissionDenied(_("Only a supervisor may do this."))
+        return render(request, "sos/kiosks.html", {"kiosks": selectors.kiosks_for(request.user)})
     form = KioskForm(request.POST or None, user=request.user)
     shown_secret = None
     for action in ("rotate", "retire"):
@@ -128,7 +134,12 @@ def kiosk_list(request):
     return render(
         request,
         "sos/kiosks.html",
-        {"form": form, "kiosks": selectors.kiosks_for(request.user), "secret": shown_secret},
+        {
+            "form": form,
+            "kiosks": selectors.kiosks_for(request.user),
+            "secret": shown_secret,
+            "may_manage": True,
+        },
     )
 
 

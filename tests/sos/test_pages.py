@@ -80,10 +80,22 @@ def test_a_supervisor_creates_a_kiosk_and_sees_its_secret_once(supervisor_client
     assert kiosk.secret in rotated.content.decode()
 
 
-def test_officers_cannot_manage_kiosks_and_outsiders_cannot_see_sos(officer_client):
+def test_officers_see_their_kiosks_state_but_cannot_manage_them(officer_client, kiosk, other_kiosk):
     from django.test import Client
 
-    assert officer_client.get("/sos/kiosks/").status_code == 403
+    page = officer_client.get("/sos/kiosks/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert kiosk.name in html and kiosk.get_status_display() in html
+    assert other_kiosk.name not in html
+    assert 'name="rotate"' not in html and f"/sos/kiosks/{kiosk.pk}/" not in html
+    assert "<form" not in html.split("<h1>")[1].split("</main>")[0]
+    secret = kiosk.secret
+    for body in ({"rotate": kiosk.pk}, {"retire": kiosk.pk}, {"name": "x", "serial": "K-9"}):
+        assert officer_client.post("/sos/kiosks/", body).status_code == 403
+    kiosk.refresh_from_db()
+    assert kiosk.secret == secret and not kiosk.is_retired
+    assert not Kiosk.objects.filter(serial="K-9").exists()
     assert officer_client.get("/sos/").status_code == 200
     assert Client().get("/sos/").status_code == 302
 
