@@ -66,27 +66,41 @@ def audit_append(
     ACTOR is a user, None for the system, or a string naming a device or a command. STATION
     defaults to OBJ's station; OBJ gives the object type and id.
     """
+    return audit_append_many(
+        [{"actor": actor, "action": action, "obj": obj, "station": station, "changes": changes}]
+    )[0]
+
+
+def audit_append_many(records: list[dict]) -> list[AuditEntry]:
+    """Append one entry per record (audit_append's keyword arguments as a dict), in order,
+    under one hold of the chain lock: a write of many rows at once (a group commit) appends
+    them in one statement. Call inside the transaction of the writes they record."""
     assert transaction.get_connection().in_atomic_block, "audit_append needs a transaction"
-    if station is None and obj is not None:
-        station = getattr(obj, "station", None)
     head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)  # serialises appenders
-    entry = AuditEntry(
-        pk=head.seq + 1,
-        created_at=timezone.now(),
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
-        actor_label=actor_label(actor),
-        station_id=getattr(station, "pk", station),
-        action=action,
-        object_type=obj._meta.label_lower if obj is not None else "",
-        object_id=str(obj.pk) if obj is not None else "",
-        changes=_normalise(changes),
-        prev_hash=head.hash or GENESIS_HASH,
-    )
-    entry.hash = entry_hash(entry)
-    entry.save(force_insert=True)
-    head.seq, head.hash = entry.pk, entry.hash
+    now = timezone.now()
+    entries = []
+    for record in records:
+        actor, obj, station = record["actor"], record.get("obj"), record.get("station")
+        if station is None and obj is not None:
+            station = getattr(obj, "station", None)
+        entry = AuditEntry(
+            pk=head.seq + 1,
+            created_at=now,
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+            actor_label=actor_label(actor),
+            station_id=getattr(station, "pk", station),
+            action=record["action"],
+            object_type=obj._meta.label_lower if obj is not None else "",
+            object_id=str(obj.pk) if obj is not None else "",
+            changes=_normalise(record.get("changes")),
+            prev_hash=head.hash or GENESIS_HASH,
+        )
+        entry.hash = entry_hash(entry)
+        head.seq, head.hash = entry.pk, entry.hash
+        entries.append(entry)
+    AuditEntry.objects.bulk_create(entries)
     head.save(update_fields=["seq", "hash"])
-    return entry
+    return entries
 
 
 @dataclass

@@ -59,16 +59,31 @@ def event_record(
     lat/lng, TEXT (what the timeline search finds it by) to the payload's title, name or
     message. Call from a service, inside its transaction.
     """
+    return events_record(
+        [{"station": station, "kind": kind, "payload": payload, "zone": zone, "text": text}]
+    )[0]
+
+
+def events_record(records: list[dict]) -> list[Event]:
+    """Record one event per record (event_record's keyword arguments as a dict) in one
+    statement; they are pushed together once the transaction commits."""
     assert transaction.get_connection().in_atomic_block, "event_record needs a transaction"
-    event = Event.objects.create(
-        station=station,
-        kind=kind,
-        payload=payload,
-        zone=_event_zone(station, payload) if zone is FROM_POINT else zone,
-        text=_event_text(payload) if text is None else text[:500],
-    )
-    transaction.on_commit(lambda: push_events([event]))
-    return event
+    events = []
+    for record in records:
+        station, payload = record["station"], record["payload"]
+        zone, text = record.get("zone", FROM_POINT), record.get("text")
+        events.append(
+            Event(
+                station=station,
+                kind=record["kind"],
+                payload=payload,
+                zone=_event_zone(station, payload) if zone is FROM_POINT else zone,
+                text=_event_text(payload) if text is None else text[:500],
+            )
+        )
+    Event.objects.bulk_create(events)
+    transaction.on_commit(lambda: push_events(events))
+    return events
 
 
 # --- sending -------------------------------------------------------------------------------
