@@ -29,9 +29,10 @@ from incidents.models import (
     ReportUpdate,
 )
 from smartzone import access, geo, registry
-from smartzone.audit import actor_label, audit_append
+from smartzone.audit import actor_label, audit_append, audit_append_many
 from smartzone.errors import save_file_or_refuse
-from smartzone.outbox import event_record
+from smartzone.groupcommit import GroupCommit
+from smartzone.outbox import event_record, events_record
 from smartzone.photos import CleanPhoto, clean_photos
 from smartzone.selectors import station_for_point
 
@@ -172,73 +173,111 @@ def _delete_files(files: list) -> None:
             log.warning("could not remove photo %s: %s", f.name, exc)
 
 
-@transaction.atomic
-def _report_create(
-    *,
-    kind: str,
-    category: Category,
-    description: str,
-    occurred_at,
-    lat: float,
-    lng: float,
-    photos: list[CleanPhoto],
-    anonymous: bool,
-    reporter_name: str,
-    reporter_phone: str,
-    ip: str | None,
-    idempotency_key: str | None,
-    fingerprint: str,
-    written: list,
-) -> Report:
-    station, zone = station_for_point(lat=lat, lng=lng)
+def _report_new(submission: dict) -> Report:
+    """A checked, unsaved Report for SUBMISSION (what report_submit was given, cleaned)."""
+    s = submission
+    station, zone = station_for_point(lat=s["lat"], lng=s["lng"])
     if station is None:
         raise ValidationError(_("No police station is set up yet; please call 191."))
+    anonymous, key = s["anonymous"], s["idempotency_key"]
     report = Report(
-        kind=kind,
-        category=category,
-        description=description.strip(),
-        occurred_at=occurred_at,
-        lat=lat,
-        lng=lng,
+        kind=s["kind"],
+        category=s["category"],
+        description=s["description"].strip(),
+        occurred_at=s["occurred_at"],
+        lat=s["lat"],
+        lng=s["lng"],
         station=station,
         zone=zone,
         outside_zone=zone is None,
         anonymous=anonymous,
-        reporter_name="" if anonymous else reporter_name.strip(),
-        reporter_phone="" if anonymous else reporter_phone.strip(),
-        reporter_ip=None if anonymous else ip,
-        idempotency_key=idempotency_key or None,
-        idempotency_fingerprint=fingerprint if idempotency_key else "",
+        reporter_name="" if anonymous else s["reporter_name"].strip(),
+        reporter_phone="" if anonymous else s["reporter_phone"].strip(),
+        reporter_ip=None if anonymous else s["ip"],
+        idempotency_key=key or None,
+        idempotency_fingerprint=s["fingerprint"] if key else "",
     )
     # The relations were just read; the unique tracking code and idempotency key are the
     # database's to enforce (report_submit retries a taken code, replays a used key).
     report.full_clean(exclude=["category", "station", "zone"], validate_unique=False)
-    report.save(force_insert=True)
-    _write_photos(report, photos, written)
-    nearby = registry.find_nearby(station_id=station.pk, lat=lat, lng=lng)
-    event_record(
-        station=station,
-        kind="report.submitted",
-        payload=report_payload(report) | {"nearby": registry.nearby_payload(nearby)},
-        zone=zone,
-    )
+    return report
+
+
+@transaction.atomic
+def _reports_create(submissions: list[dict], written: list) -> list[Report]:
+    """Write the reports of SUBMISSIONS (report_submit's, as dicts) in one transaction, each
+    with its photos, its event and its audit entry; list the files written in WRITTEN."""
+    reports = [_report_new(submission) for submission in submissions]
+    Report.objects.bulk_create(reports)
+    events, entries = [], []
+    for report, submission in zip(reports, submissions, strict=True):
+        _write_photos(report, submission["photos"], written)
+        nearby = registry.find_nearby(station_id=report.station_id, lat=report.lat, lng=report.lng)
+        events.append(
+            {
+                "station": report.station,
+                "kind": "report.submitted",
+                "payload": report_payload(report) | {"nearby": registry.nearby_payload(nearby)},
+                "zone": report.zone,
+            }
+        )
+        entries.append(
+            {
+                "actor": CITIZEN,
+                "action": "report.submitted",
+                "obj": report,
+                "changes": {
+                    "kind": report.kind,
+                    "category": report.category.code,
+                    "lat": report.lat,
+                    "lng": report.lng,
+                    "zone": report.zone_id,
+                    "anonymous": report.anonymous,
+                    "photos": len(submission["photos"]),
+                },
+            }
+        )
+    events_record(events)
     # Last: appending takes the audit chain's lock, held until commit; the less that follows
     # it, the less concurrent reports wait for one another.
-    audit_append(
-        actor=CITIZEN,
-        action="report.submitted",
-        obj=report,
-        changes={
-            "kind": kind,
-            "category": category.code,
-            "lat": lat,
-            "lng": lng,
-            "zone": zone.pk if zone else None,
-            "anonymous": anonymous,
-            "photos": len(photos),
-        },
-    )
-    return report
+    audit_append_many(entries)
+    return reports
+
+
+def _reports_write_group(submissions: list[dict]) -> list[tuple[Report, bool]]:
+    written: list = []
+    try:
+        reports = _reports_create(submissions, written)
+    except BaseException:
+        _delete_files(written)
+        raise
+    return [(report, True) for report in reports]
+
+
+def _report_write_alone(submission: dict) -> tuple[Report, bool]:
+    key = submission["idempotency_key"]
+    for attempt in range(TRACKING_CODE_ATTEMPTS):
+        written: list = []
+        try:
+            report = _reports_create([submission], written)[0]
+        except IntegrityError:
+            _delete_files(written)
+            if key:
+                existing = _replayed(key, submission["fingerprint"])
+                if existing is not None:  # sent before, or the same form raced itself
+                    return existing, False
+            if attempt + 1 == TRACKING_CODE_ATTEMPTS:
+                raise
+            continue  # the random tracking code was taken: another one
+        except BaseException:
+            _delete_files(written)
+            raise
+        return report, True
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+# Reports submitted at the same moment by this process's threads are written together.
+_group = GroupCommit(_reports_write_group)
 
 
 def report_submit(
@@ -264,6 +303,7 @@ def report_submit(
     The report goes to the station whose
     zone holds the point, else to the nearest station, flagged outside zone. Anonymous keeps no
     name, phone or IP address. Refused photos raise ValidationError and nothing is written.
+    Reports submitted at the same moment are written in one transaction (smartzone.groupcommit).
     """
     photos = list(photos or [])
     submission = {
@@ -286,32 +326,13 @@ def report_submit(
         raise ValidationError({"lat": str(exc)}) from None
     if not category.active:
         raise ValidationError({"category": _("This category is no longer offered.")})
-    cleaned = clean_photos(photos)
-    for attempt in range(TRACKING_CODE_ATTEMPTS):
-        written: list = []
-        try:
-            report = _report_create(
-                **submission,
-                photos=cleaned,
-                ip=ip,
-                idempotency_key=idempotency_key,
-                fingerprint=fingerprint,
-                written=written,
-            )
-        except IntegrityError:
-            _delete_files(written)
-            if idempotency_key:
-                existing = _replayed(idempotency_key, fingerprint)
-                if existing is not None:  # sent before, or the same form raced itself
-                    return existing, False
-            if attempt + 1 == TRACKING_CODE_ATTEMPTS:
-                raise
-            continue  # the random tracking code was taken: another one
-        except BaseException:
-            _delete_files(written)
-            raise
-        break
-    return report, True
+    submission |= {
+        "photos": clean_photos(photos),
+        "ip": ip,
+        "idempotency_key": idempotency_key,
+        "fingerprint": fingerprint,
+    }
+    return _group.run(submission, _report_write_alone)
 
 
 # --- the triage workflow ----------------------------------------------------------------------

@@ -84,10 +84,10 @@ def test_a_failure_after_the_photos_were_written_removes_their_files(
 ):
     from incidents import services
 
-    def fail(**kwargs):
+    def fail(*args, **kwargs):
         raise RuntimeError("disk full while auditing")
 
-    monkeypatch.setattr(services, "audit_append", fail)
+    monkeypatch.setattr(services, "audit_append_many", fail)
     before = stored_photo_files()
     with pytest.raises(RuntimeError):
         services.report_submit(
