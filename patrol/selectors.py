@@ -277,22 +277,36 @@ def nearby_points(
     return registry.items_within("patrol_point", _points.get(station_id), lat, lng, radius_m)
 
 
-def nearby_officers(
-    station_id: int, lat: float, lng: float, radius_m: float
-) -> list[registry.NearbyItem]:
-    """Return the officers on a shift of the station now whose last shared position (within
-    the hour) is within RADIUS_M of (LAT, LNG).
-
-    The same rows as current_positions, read as plain values (this runs on every SOS and
-    report); only the officers found nearby are read in full."""
+def _latest_positions(station_id: int) -> list[tuple]:
+    """(officer id, lat, lng) of each latest position shared on the station's shifts on now."""
     latest = {}
     rows = _positions_shared(station_id=station_id, now=timezone.now()).values_list(
         "officer_id", "shift_id", "lat", "lng"
     )
     for officer_id, shift_id, o_lat, o_lng in rows:
         latest[(officer_id, shift_id)] = (officer_id, o_lat, o_lng)
+    return list(latest.values())
+
+
+# Read on every SOS and report. A position shared to this process, or a shift changed in it,
+# is seen at once; one shared to another process within POSITIONS_MEMO_SECONDS (phones share
+# every few seconds, so the copy is no older than the positions themselves are anyway).
+POSITIONS_MEMO_SECONDS = 2.0
+_positions = memo.Memo(
+    _latest_positions, watch=(OfficerPosition, PatrolShift), seconds=POSITIONS_MEMO_SECONDS
+)
+
+
+def nearby_officers(
+    station_id: int, lat: float, lng: float, radius_m: float
+) -> list[registry.NearbyItem]:
+    """Return the officers on a shift of the station now whose last shared position (within
+    the hour) is within RADIUS_M of (LAT, LNG).
+
+    The same positions as current_positions, read as plain values and kept for a moment
+    (_positions); only the officers found nearby are read in full."""
     near = {}
-    for officer_id, o_lat, o_lng in latest.values():
+    for officer_id, o_lat, o_lng in _positions.get(station_id):
         distance = geo.distance_m(lat, lng, o_lat, o_lng)
         if distance <= radius_m and distance < near.get(officer_id, (radius_m + 1,))[0]:
             near[officer_id] = (distance, o_lat, o_lng)

@@ -18,11 +18,12 @@ _memos: list["Memo"] = []
 
 
 class Memo:
-    """LOADER(*key) read at most once per MEMO_SECONDS per key; any change to a row of the
-    WATCH models in this process forgets every key."""
+    """LOADER(*key) read at most once per SECONDS (default MEMO_SECONDS) per key; any change
+    to a row of the WATCH models in this process forgets every key."""
 
-    def __init__(self, loader, *, watch: tuple):
+    def __init__(self, loader, *, watch: tuple, seconds: float | None = None):
         self.loader = loader
+        self.seconds = seconds
         self._values: dict[tuple, tuple[float, object]] = {}
         self._lock = threading.Lock()
         for model in watch:
@@ -34,7 +35,8 @@ class Memo:
         with self._lock:
             now = time.monotonic()
             loaded = self._values.get(key)
-            if loaded is None or now - loaded[0] > settings.MEMO_SECONDS:
+            ttl = settings.MEMO_SECONDS if self.seconds is None else self.seconds
+            if loaded is None or now - loaded[0] > ttl:
                 loaded = self._values[key] = (now, self.loader(*key))
             return loaded[1]
 

@@ -139,3 +139,47 @@ def test_an_officer_on_shift_counts_once_at_their_latest_position(
     make_report()
     officers = {k: v for k, v in _nearby().items() if k[0] == "officer"}
     assert officers == {("officer", erin.pk): 120}
+
+
+def test_positions_are_kept_for_a_moment_and_one_shared_here_is_seen_at_once(
+    station, supervisor, officer, make_report, monkeypatch
+):
+    from django.utils import timezone
+
+    from patrol import selectors as patrol_selectors
+    from patrol import services as patrol_services
+    from patrol.models import OfficerPosition
+    from smartzone import memo
+
+    now = timezone.now()
+    point = make_point(station, "ตู้แดง ไกล", *offset(*IN_ZONE, 3000, 0))
+    patrol_services.shift_plan(
+        actor=supervisor,
+        station=station,
+        name="ผลัดบ่าย",
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(hours=1),
+        officers=[officer],
+        plan={point: 120},
+    )
+    clock = [1000.0]
+    monkeypatch.setattr(memo.time, "monotonic", lambda: clock[0])
+
+    def share(metres):
+        lat, lng = offset(*IN_ZONE, metres, 90)
+        patrol_services.position_report(actor=officer, lat=lat, lng=lng, accuracy_m=5, at=now)
+
+    share(100)
+    make_report()
+    assert _nearby().get(("officer", officer.pk)) == 100
+    share(200)  # shared to this process: the next report sees it at once
+    make_report()
+    assert _nearby().get(("officer", officer.pk)) == 200
+    # Moved by another process (no signal reaches this one): seen once the copy is too old.
+    far = offset(*IN_ZONE, 4000, 90)
+    OfficerPosition.objects.update(lat=far[0], lng=far[1])
+    make_report()
+    assert _nearby().get(("officer", officer.pk)) == 200
+    clock[0] += patrol_selectors.POSITIONS_MEMO_SECONDS + 0.1
+    make_report()
+    assert ("officer", officer.pk) not in _nearby()
