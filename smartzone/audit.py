@@ -76,7 +76,12 @@ def audit_append_many(records: list[dict]) -> list[AuditEntry]:
     under one hold of the chain lock: a write of many rows at once (a group commit) appends
     them in one statement. Call inside the transaction of the writes they record."""
     assert transaction.get_connection().in_atomic_block, "audit_append needs a transaction"
-    head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)  # serialises appenders
+    # The chain's lock, taken by every write: read as plain values, written back with update().
+    head = AuditHead.objects.select_for_update().filter(pk=1).values_list("seq", "hash").first()
+    if head is None:  # the very first entry
+        created, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
+        head = (created.seq, created.hash)
+    seq, prev_hash = head
     now = timezone.now()
     entries = []
     for record in records:
@@ -84,7 +89,7 @@ def audit_append_many(records: list[dict]) -> list[AuditEntry]:
         if station is None and obj is not None:
             station = getattr(obj, "station", None)
         entry = AuditEntry(
-            pk=head.seq + 1,
+            pk=seq + 1,
             created_at=now,
             actor=actor if getattr(actor, "is_authenticated", False) else None,
             actor_label=actor_label(actor),
@@ -93,13 +98,13 @@ def audit_append_many(records: list[dict]) -> list[AuditEntry]:
             object_type=obj._meta.label_lower if obj is not None else "",
             object_id=str(obj.pk) if obj is not None else "",
             changes=_normalise(record.get("changes")),
-            prev_hash=head.hash or GENESIS_HASH,
+            prev_hash=prev_hash or GENESIS_HASH,
         )
         entry.hash = entry_hash(entry)
-        head.seq, head.hash = entry.pk, entry.hash
+        seq, prev_hash = entry.pk, entry.hash
         entries.append(entry)
     AuditEntry.objects.bulk_create(entries)
-    head.save(update_fields=["seq", "hash"])
+    AuditHead.objects.filter(pk=1).update(seq=seq, hash=prev_hash)
     return entries
 
 
