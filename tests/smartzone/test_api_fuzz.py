@@ -179,3 +179,14 @@ def test_an_api_address_that_matches_no_route_answers_404_in_json(officer_client
     assert response["Content-Type"] == "application/json"
     assert response.json()["detail"]
     assert "html" in officer_client.get("/no-such-page/")["Content-Type"]
+
+
+@pytest.mark.django_db
+def test_a_huge_limit_or_offset_gives_a_page_not_a_500(officer_client, zone):
+    huge = 264655918409856581632  # past 64 bits: the database refused it
+    page = officer_client.get(f"/api/v1/zones/?limit={huge}&offset=-1117841").json()
+    assert page["count"] == 1 and len(page["results"]) == 1
+    past_the_end = officer_client.get(f"/api/v1/zones/?limit=5&offset={huge}")
+    assert past_the_end.status_code == 200
+    assert past_the_end.json()["results"] == []
+    assert officer_client.get("/api/v1/zones/?limit=5000").json()["count"] == 1
