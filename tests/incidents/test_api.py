@@ -164,3 +164,49 @@ def test_a_known_idempotency_key_with_another_photo_is_refused(client, zone, cat
     other = upload("a.jpg", jpeg_bytes(colour=(0, 90, 0)))
     assert client.post(URL, create_data(photos=[other]), headers=key).status_code == 409
     assert Report.objects.count() == 1
+
+
+def test_the_shared_serializer_fields_keep_nothing_of_one_request_for_another(theft):
+    """The create serializer's fields are built once and copied per request: validating many
+    submissions at once in threads, each gets exactly its own values and errors."""
+    import threading
+
+    from incidents.serializers import ReportCreateSerializer
+
+    def submission(i):
+        if i % 3 == 0:  # refused: a bad phone, a latitude out of range, too many photos
+            return {
+                "category": "theft",
+                "description": "x",
+                "lat": 91,
+                "lng": 0,
+                "reporter_phone": "call me",
+                "photos": [upload(f"{i}.jpg", b"x")] * 6,
+            }
+        return {
+            "category": "theft",
+            "description": f"report {i}",
+            "lat": 16.5,
+            "lng": 104.7,
+            "reporter_name": f"name {i}",
+        }
+
+    results = {}
+
+    def validate(i):
+        for _ in range(20):
+            serializer = ReportCreateSerializer(data=submission(i))
+            results[i] = (serializer.is_valid(), serializer.errors, serializer.validated_data)
+
+    threads = [threading.Thread(target=validate, args=(i,)) for i in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for i, (valid, errors, data) in results.items():
+        if i % 3 == 0:
+            assert not valid and set(errors) == {"lat", "reporter_phone", "photos"}
+        else:
+            assert valid and data["description"] == f"report {i}"
+            assert data["reporter_name"] == f"name {i}" and data["category"] == theft
+            assert data["photos"] == [] and data["kind"] == "report"
