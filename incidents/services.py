@@ -31,7 +31,7 @@ from incidents.models import (
 from smartzone import access, geo, registry
 from smartzone.audit import actor_label, audit_append, audit_append_many
 from smartzone.errors import save_file_or_refuse
-from smartzone.groupcommit import GroupCommit
+from smartzone.groupcommit import GroupCommit, insert_all
 from smartzone.outbox import event_record, events_record
 from smartzone.photos import CleanPhoto, clean_photos
 from smartzone.selectors import station_for_point
@@ -208,7 +208,7 @@ def _reports_create(submissions: list[dict], written: list) -> list[Report]:
     """Write the reports of SUBMISSIONS (report_submit's, as dicts) in one transaction, each
     with its photos, its event and its audit entry; list the files written in WRITTEN."""
     reports = [_report_new(submission) for submission in submissions]
-    Report.objects.bulk_create(reports)
+    insert_all(reports)
     events, entries = [], []
     for report, submission in zip(reports, submissions, strict=True):
         _write_photos(report, submission["photos"], written)

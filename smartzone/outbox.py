@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from smartzone.groupcommit import insert_all
 from smartzone.models import Event
 from smartzone.selectors import zone_holding
 
@@ -81,7 +82,7 @@ def events_record(records: list[dict]) -> list[Event]:
                 text=_event_text(payload) if text is None else text[:500],
             )
         )
-    Event.objects.bulk_create(events)
+    insert_all(events)
     transaction.on_commit(lambda: push_events(events))
     return events
 

@@ -109,6 +109,7 @@ def test_reports_queued_together_are_one_group_each_with_its_event_and_audit_ent
     # One hold of the chain lock: the group's four entries follow each other in the chain.
     grouped = sorted(by_report[r.pk].pk for r in reports.values() if r.description != "first")
     assert grouped == list(range(grouped[0], grouped[0] + 4))
+    assert len({e.created_at for e in entries if e.pk in grouped}) == 1
     checked, problem = audit_verify()
     assert problem is None and checked == AuditEntry.objects.count()
 
@@ -159,4 +160,24 @@ def test_a_group_failing_after_its_photos_were_written_leaves_no_file_behind(
     # The group's photo files were removed with its rollback; only those kept are on disk.
     assert stored_photo_files() - before == {p.file.path for p in photos}
     assert Event.objects.filter(kind="report.submitted").count() == 3
+    assert audit_verify()[1] is None
+
+
+def test_where_the_database_cannot_say_many_new_ids_the_group_inserts_row_by_row(
+    held, zone, theft, monkeypatch
+):
+    from django.db import connection
+
+    # SQLite before 3.35: a many-row insert does not give the new rows' ids back.
+    monkeypatch.setattr(type(connection.features), "can_return_rows_from_bulk_insert", False)
+    results = submit_together(held, theft, [report(f"report {i}") for i in range(4)])
+
+    assert held.groups == [3]
+    reports = [r for r, _created in results]
+    assert all(r.pk for r in reports) and len({r.pk for r in reports}) == 4
+    # Written as one group (not again one by one after a failure): one audit time for three.
+    grouped = AuditEntry.objects.filter(object_id__in=[str(r.pk) for r in reports[1:]])
+    assert len({e.created_at for e in grouped}) == 1
+    events = Event.objects.filter(kind="report.submitted")
+    assert sorted(e.payload["report"] for e in events) == sorted(r.pk for r in reports)
     assert audit_verify()[1] is None
