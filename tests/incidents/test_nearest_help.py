@@ -104,6 +104,22 @@ def test_nearest_help_follows_a_camera_moved_and_a_point_retired(
     assert ("camera", cameras["mid"].pk) in _nearby()
 
 
+def on_shift_now(supervisor, station, officers, now) -> None:
+    """Put OFFICERS on a shift of STATION from two hours before NOW to two hours after."""
+    from patrol import services as patrol_services
+
+    point = make_point(station, "ตู้แดง ไกล", *offset(*IN_ZONE, 3000, 0))
+    patrol_services.shift_plan(
+        actor=supervisor,
+        station=station,
+        name="ผลัดเช้า",
+        starts_at=now - timedelta(hours=2),
+        ends_at=now + timedelta(hours=2),
+        officers=officers,
+        plan={point: 120},
+    )
+
+
 def test_an_officer_on_shift_counts_once_at_their_latest_position(
     station, supervisor, officer, make_report
 ):
@@ -114,16 +130,7 @@ def test_an_officer_on_shift_counts_once_at_their_latest_position(
 
     now = timezone.now()
     erin = make_officer("erin", station)
-    point = make_point(station, "ตู้แดง ไกล", *offset(*IN_ZONE, 3000, 0))
-    patrol_services.shift_plan(
-        actor=supervisor,
-        station=station,
-        name="ผลัดเช้า",
-        starts_at=now - timedelta(hours=2),
-        ends_at=now + timedelta(hours=2),
-        officers=[officer, erin],
-        plan={point: 120},
-    )
+    on_shift_now(supervisor, station, [officer, erin], now)
 
     def share(user, metres, minutes_ago):
         lat, lng = offset(*IN_ZONE, metres, 90)
@@ -152,16 +159,7 @@ def test_positions_are_kept_for_a_moment_and_one_shared_here_is_seen_at_once(
     from smartzone import memo
 
     now = timezone.now()
-    point = make_point(station, "ตู้แดง ไกล", *offset(*IN_ZONE, 3000, 0))
-    patrol_services.shift_plan(
-        actor=supervisor,
-        station=station,
-        name="ผลัดบ่าย",
-        starts_at=now - timedelta(hours=1),
-        ends_at=now + timedelta(hours=1),
-        officers=[officer],
-        plan={point: 120},
-    )
+    on_shift_now(supervisor, station, [officer], now)
     clock = [1000.0]
     monkeypatch.setattr(memo.time, "monotonic", lambda: clock[0])
 
