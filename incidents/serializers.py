@@ -26,17 +26,12 @@ def enum_field(choices, **kwargs) -> serializers.ChoiceField:
     return InlineChoiceField(choices=choices, **kwargs)
 
 
-@extend_schema_field({"type": "string", "description": "The category's code, e.g. theft."})
 class CategoryCodeField(serializers.SlugRelatedField):
     """An offered category by its code, looked up in the per-process copy of the categories
-    (selectors.active_category) rather than with a query per report. (The queryset is a
-    method, not built in __init__: DRF builds the fields again for every request.)"""
+    (selectors.active_category) rather than with a query per report."""
 
     def __init__(self, **kwargs):
-        super().__init__(slug_field="code", **kwargs)
-
-    def get_queryset(self):
-        return Category.objects.filter(active=True)
+        super().__init__(slug_field="code", queryset=Category.objects.filter(active=True), **kwargs)
 
     def to_internal_value(self, data):
         category = selectors.active_category(data) if isinstance(data, str) else None
