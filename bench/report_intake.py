@@ -283,10 +283,11 @@ def main() -> None:
             ratios.append(intakes[-1]["rps"] / around if around else 0.0)
             print(f"  intake / bare around it: {ratios[-1]:.3f}")
         ratio = statistics.median(ratios)
+        intake_times = [t for r in intakes for t in r["latencies"]]
         intake = {
             "rps": statistics.median(r["rps"] for r in intakes),
-            "p50_ms": percentile([t for r in intakes for t in r["latencies"]], 50) * 1000,
-            "p99_ms": percentile([t for r in intakes for t in r["latencies"]], 99) * 1000,
+            "p50_ms": percentile(intake_times, 50) * 1000,
+            "p99_ms": percentile(intake_times, 99) * 1000,
         }
         bare = {
             "rps": statistics.median(r["rps"] for r in bares),
