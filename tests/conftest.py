@@ -520,5 +520,24 @@ def browser(monkeypatch):
                 "--disable-sync",
             ],
         )
-        yield chromium
+        yield ThaiBrowser(chromium)
         chromium.close()
+
+
+class ThaiBrowser:
+    """The browser, whose new contexts and pages default to a Thai user in Bangkok (locale
+    th-TH, time zone Asia/Bangkok): some faults (dates, Buddhist-era years) show only there."""
+
+    DEFAULTS = {"locale": "th-TH", "timezone_id": "Asia/Bangkok"}
+
+    def __init__(self, chromium):
+        self._chromium = chromium
+
+    def new_context(self, **options):
+        return self._chromium.new_context(**(self.DEFAULTS | options))
+
+    def new_page(self, **options):
+        return self._chromium.new_page(**(self.DEFAULTS | options))
+
+    def __getattr__(self, name):
+        return getattr(self._chromium, name)
