@@ -67,7 +67,7 @@
     if (p.name || p.title) { li.appendChild(document.createTextNode(" " + (p.title || p.name))); }
     var time = document.createElement("time");
     time.dateTime = event.created_at;
-    time.textContent = new Date(event.created_at).toLocaleString(document.documentElement.lang);
+    time.textContent = SmartZoneDates.formatDateTime(event.created_at);
     li.appendChild(time);
     feed.insertBefore(li, feed.firstChild);
     while (feed.children.length > 200) { feed.removeChild(feed.lastChild); }

@@ -30,7 +30,7 @@
     li.dataset.kind = event.kind;
     var time = document.createElement("time");
     time.dateTime = event.created_at;
-    time.textContent = new Date(event.created_at).toLocaleString(document.documentElement.lang);
+    time.textContent = SmartZoneDates.formatDateTime(event.created_at);
     var kind = document.createElement("span");
     kind.className = "kind";
     kind.textContent = config.labels[event.kind] || event.kind;
