@@ -26,6 +26,7 @@ from patrol.forms import (
 from patrol.models import CheckIn, PatrolPoint, PatrolShift
 from patrol.tokens import CheckInRefused, make_token, point_for_token
 from smartzone import access
+from smartzone.links import public_url
 from smartzone.media import private_file_response
 
 # How often the check-in page sends the officer's position while on shift.
@@ -40,14 +41,8 @@ def _station(request):
 
 
 def checkin_url(request, point: PatrolPoint) -> str:
-    """Return the absolute check-in URL a point's QR code holds.
-
-    SITE_URL (e.g. https://patrol.example.go.th), when set, is used instead of the host of
-    the request, so that codes printed from an internal address still work on the street.
-    """
-    path = reverse("patrol:checkin", args=[make_token(point)])
-    base = getattr(settings, "SITE_URL", "") or ""
-    return f"{base.rstrip('/')}{path}" if base else request.build_absolute_uri(path)
+    """Return the absolute check-in URL a point's QR code holds (on SITE_URL)."""
+    return public_url(reverse("patrol:checkin", args=[make_token(point)]), request)
 
 
 # --- points ------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from io import BytesIO
 import cv2
 import numpy as np
 import pytest
+from PIL import Image
 from pypdf import PdfReader
 
 from patrol import services
@@ -100,3 +101,18 @@ def test_officers_cannot_print_and_the_single_code_is_a_png(client, officer, sup
     client.force_login(supervisor)
     png = client.get(f"/patrol/points/{points[0].pk}/qr.png")
     assert decode(Image.open(BytesIO(png.content))).endswith(checkin_path(points[0]))
+
+
+def test_the_codes_hold_site_url_even_when_the_sheet_is_printed_from_127_0_0_1(
+    supervisor_client, points, settings
+):
+    settings.SITE_URL = "https://safetyzone.example.org"
+    response = supervisor_client.get(SHEET, HTTP_HOST="127.0.0.1:8000")
+    _pages, codes, _text = sheet_codes(response.content)
+    assert sorted(codes) == sorted(
+        f"https://safetyzone.example.org{checkin_path(p)}" for p in points
+    )
+    single = supervisor_client.get(f"/patrol/points/{points[0].pk}/qr.png", HTTP_HOST="127.0.0.1")
+    assert decode(Image.open(BytesIO(single.content))) == (
+        f"https://safetyzone.example.org{checkin_path(points[0])}"
+    )
