@@ -26,6 +26,7 @@ from patrol.forms import (
 from patrol.models import CheckIn, PatrolPoint, PatrolShift
 from patrol.tokens import CheckInRefused, make_token, point_for_token
 from smartzone import access
+from smartzone.dates import format_date
 from smartzone.links import public_url
 from smartzone.media import private_file_response
 
@@ -108,6 +109,8 @@ def point_sheet(request):
         title=_("Patrol points of %(station)s") % {"station": station.name},
         points=selectors.points_for_sheet(station_id=station.pk),
         url_for=lambda point: checkin_url(request, point),
+        footer=_("Printed %(date)s · the codes open %(site)s")
+        % {"date": format_date(timezone.localdate()), "site": public_url("/", request)},
     )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="patrol-points-{station.code}.pdf"'
