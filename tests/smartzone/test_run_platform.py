@@ -90,3 +90,13 @@ def test_the_500_page_renders_without_a_request_or_a_database():
     with translation.override("th"):
         page = loader.get_template("500.html").render()  # as Django's server_error does
     assert "ระบบขัดข้อง" in page and "191" in page
+
+
+def test_the_error_pages_render_before_the_static_files_are_collected(settings, tmp_path):
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = settings.STORAGES | {
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
+    }
+    for name in ("404.html", "500.html"):
+        page = loader.get_template(name).render()
+        assert 'href="/static/smartzone/base.css"' in page, name
