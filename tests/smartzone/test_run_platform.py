@@ -15,6 +15,8 @@ from django.utils import translation
 from smartzone.management.commands.run_platform import serving_environment
 from tests.conftest import ROOT, free_port, wait_for_port
 
+EVERYWHERE = "0.0.0.0"  # noqa: S104 (what --bind 0.0.0.0 asks: serve the network)
+
 
 def fetch(url: str) -> tuple[int, str]:
     try:
@@ -76,12 +78,12 @@ def test_debug_is_off_unless_asked_and_links_use_the_served_address():
 
 def test_a_configured_site_url_and_hosts_are_kept():
     environ = {"SITE_URL": "https://safetyzone.example.org", "ALLOWED_HOSTS": "a.example.org"}
-    served = serving_environment(bind="0.0.0.0", port="8000", debug=False, environ=environ)  # noqa: S104
+    served = serving_environment(bind=EVERYWHERE, port="8000", debug=False, environ=environ)
     assert "SITE_URL" not in served and "ALLOWED_HOSTS" not in served
 
 
 def test_serving_the_network_accepts_this_machines_own_addresses():
-    served = serving_environment(bind="0.0.0.0", port="8000", debug=False, environ={})  # noqa: S104
+    served = serving_environment(bind=EVERYWHERE, port="8000", debug=False, environ={})
     host = served["SITE_URL"].removeprefix("http://").rsplit(":", 1)[0]
     assert host in served["ALLOWED_HOSTS"].split(",")
 
