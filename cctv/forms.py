@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cctv.models import AnalysisJob, Camera, CameraSite, WatchlistEntry, split_credentials
+from smartzone import widgets
 
 MAX_CLIP_BYTES = 500 * 1024 * 1024
 
@@ -46,7 +47,7 @@ class CameraForm(forms.ModelForm):
             "model",
             "installed_on",
         ]
-        widgets = {"installed_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"installed_on": widgets.DateInput()}
 
     def __init__(self, data=None, *args, sites=None, **kwargs):
         if data is not None:
@@ -75,9 +76,7 @@ class EntryForm(forms.Form):
     category = forms.ChoiceField(label=_("category"), choices=WatchlistEntry.Category.choices)
     legal_basis = forms.CharField(label=_("warrant or case number"), max_length=120, required=False)
     reason = forms.CharField(label=_("reason"), widget=forms.Textarea, required=False)
-    valid_until = forms.DateField(
-        label=_("valid until"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    valid_until = forms.DateField(label=_("valid until"), widget=widgets.DateInput())
     photo = forms.FileField(label=_("enrollment photo"))
 
 
@@ -92,9 +91,7 @@ class EntryStatusForm(forms.Form):
 
 
 class RenewForm(forms.Form):
-    valid_until = forms.DateField(
-        label=_("valid until"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    valid_until = forms.DateField(label=_("valid until"), widget=widgets.DateInput())
 
 
 class JobForm(forms.Form):
@@ -107,12 +104,12 @@ class JobForm(forms.Form):
     window_start = forms.DateTimeField(
         label=_("from"),
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=widgets.DateTimeInput(),
     )
     window_end = forms.DateTimeField(
         label=_("until"),
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=widgets.DateTimeInput(),
     )
     watch_minutes = forms.IntegerField(
         label=_("minutes to watch"), required=False, min_value=1, max_value=1440

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from community.models import Broadcast, Decision, Follower, LineChannel, Meeting, Partner
+from smartzone import widgets
 from smartzone.models import Landmark, SafetyZone
 
 
@@ -52,7 +53,7 @@ class BroadcastForm(forms.Form):
 class ScheduleForm(forms.Form):
     send_at = forms.DateTimeField(
         label=_("send at"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        widget=widgets.DateTimeInput(),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
     )
 
@@ -63,7 +64,7 @@ class DecisionForm(forms.ModelForm):
         fields = ["text", "owner", "due_date"]
         widgets = {
             "text": forms.Textarea(attrs={"rows": 2}),
-            "due_date": forms.DateInput(attrs={"type": "date"}),
+            "due_date": widgets.DateInput(),
         }
 
 
@@ -151,7 +152,7 @@ class MeetingForm(forms.ModelForm):
         model = Meeting
         fields = ["title", "date", "place", "partners", "officers", "minutes"]
         widgets = {
-            "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "date": widgets.DateInput(),
             "partners": forms.CheckboxSelectMultiple,
             "officers": forms.CheckboxSelectMultiple,
             "minutes": forms.Textarea(attrs={"rows": 8}),

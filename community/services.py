@@ -44,6 +44,7 @@ from community.models import (
 )
 from smartzone import access
 from smartzone.audit import audit_append
+from smartzone.links import public_url
 from smartzone.models import OfficerProfile, SafetyZone, Station
 from smartzone.outbox import event_record
 
@@ -759,6 +760,7 @@ def sos_alert_supervisors(*, sos_id: int) -> int:
     place = getattr(sos, "kiosk", None) or ""
     if place:
         text += f"\n{place}"
+    text += f"\n{public_url(reverse('sos:detail', args=[sos_id]))}"
     reached, retry = [], False
     for link in links:
         result = line.send(

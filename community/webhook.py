@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from community import services
 from smartzone import access
+from smartzone.links import public_url
 from smartzone.models import Station
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,7 @@ def _station(key: str) -> Station:
 def line_webhook(request, station: str):
     """Verify the X-Line-Signature over the raw body, then handle the events (idempotent)."""
     station_obj = _station(station)
-    report_url = request.build_absolute_uri(getattr(settings, "REPORT_FORM_URL", "/report/"))
+    report_url = public_url(getattr(settings, "REPORT_FORM_URL", "/report/"), request)
     try:
         handled = services.webhook_receive(
             station=station_obj,

@@ -5,6 +5,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from incidents.models import Category
+from smartzone import widgets
+from smartzone.dates import format_date
 
 MAX_PERIOD_DAYS = 366
 # Dates outside this range are typing mistakes (and the previous period of year 1 would not exist).
@@ -15,7 +17,8 @@ def check_date(value: date) -> None:
     latest = timezone.localdate() + timedelta(days=MAX_PERIOD_DAYS)
     if not EARLIEST <= value <= latest:
         raise forms.ValidationError(
-            _("Choose a date between %(first)s and %(last)s.") % {"first": EARLIEST, "last": latest}
+            _("Choose a date between %(first)s and %(last)s.")
+            % {"first": format_date(EARLIEST), "last": format_date(latest)}
         )
 
 
@@ -25,12 +28,10 @@ CELL_SIZES = [(100, "100 m"), (150, "150 m"), (200, "200 m"), (250, "250 m")]
 class PeriodForm(forms.Form):
     """The period of the desk's figures, and the hotspot grid's category and cell size."""
 
-    since = forms.DateField(
-        label=_("From"), widget=forms.DateInput(attrs={"type": "date"}), validators=[check_date]
-    )
+    since = forms.DateField(label=_("From"), widget=widgets.DateInput(), validators=[check_date])
     until = forms.DateField(
         label=_("To (inclusive)"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=widgets.DateInput(),
         validators=[check_date],
     )
     category = forms.ChoiceField(label=_("Category"), required=False)
@@ -65,7 +66,7 @@ class PeriodForm(forms.Form):
 class GenerateForm(forms.Form):
     week = forms.DateField(
         label=_("Week starting (Monday)"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=widgets.DateInput(),
         validators=[check_date],
     )
 

@@ -2,10 +2,45 @@
 
 from django.utils import translation
 from django.utils.translation import gettext as _
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
 
 from patrol.qrsheet import thai_pdf
 
 PAGE_W, MARGIN = 210.0, 15.0
+WIDTH = PAGE_W - 2 * MARGIN
+LABEL_W = WIDTH * 0.62  # the rest is the value, right-aligned
+ROW_LINE = 5.5
+
+
+def _block(pdf: FPDF, height: float, text: str, *, size: float, align: str = "L") -> None:
+    """Write TEXT across the page's width and leave the cursor at the next line's left margin."""
+    pdf.set_font("Sarabun", size=size)
+    pdf.set_x(MARGIN)
+    pdf.multi_cell(WIDTH, height, text, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+def _fits(pdf: FPDF, height: float) -> bool:
+    return pdf.get_y() + height <= pdf.page_break_trigger
+
+
+def _row(pdf: FPDF, item: str, value: str) -> None:
+    """Write one table row: the label left and the value right, both from the row's top line,
+    a rule under the taller of the two; a row is never split across pages."""
+    lines = max(
+        len(pdf.multi_cell(LABEL_W, ROW_LINE, item, dry_run=True, output="LINES")),
+        len(pdf.multi_cell(WIDTH - LABEL_W, ROW_LINE, value, dry_run=True, output="LINES")),
+    )
+    if not _fits(pdf, lines * ROW_LINE):
+        pdf.add_page()
+    top = pdf.get_y()
+    pdf.set_xy(MARGIN, top)
+    pdf.multi_cell(LABEL_W, ROW_LINE, item, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_xy(MARGIN + LABEL_W, top)
+    pdf.multi_cell(WIDTH - LABEL_W, ROW_LINE, value, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    bottom = top + lines * ROW_LINE
+    pdf.line(MARGIN, bottom, MARGIN + WIDTH, bottom)
+    pdf.set_xy(MARGIN, bottom)
 
 
 def render(*, figures: dict, rows: list[tuple[str, str, str]]) -> bytes:
@@ -14,41 +49,35 @@ def render(*, figures: dict, rows: list[tuple[str, str, str]]) -> bytes:
         pdf = thai_pdf()
         pdf.set_auto_page_break(True, margin=MARGIN)
         pdf.set_margins(MARGIN, MARGIN, MARGIN)
+        pdf.set_draw_color(170, 170, 170)
+        pdf.set_line_width(0.2)
         title = _("Weekly station report")
-        pdf.set_title(f"{title} {figures['station']['name']} {figures['week_start']}")
+        pdf.set_title(f"{title} {figures['station']['name']} {figures['period_th']}")
         pdf.set_creator("Smart Safety Zone")
         pdf.add_page()
-        width = PAGE_W - 2 * MARGIN
-        pdf.set_font("Sarabun", size=16)
-        pdf.multi_cell(width, 8, f"{title} · {figures['station']['name']}", align="C")
-        pdf.set_font("Sarabun", size=12)
-        pdf.multi_cell(width, 6, figures["period_th"], align="C")
-        pdf.set_font("Sarabun", size=9)
-        pdf.multi_cell(
-            width, 5, _("Generated %(date)s") % {"date": figures["generated_th"]}, align="C"
+        _block(pdf, 8, f"{title} · {figures['station']['name']}", size=16, align="C")
+        _block(pdf, 6, figures["period_th"], size=12, align="C")
+        _block(
+            pdf, 5, _("Generated %(date)s") % {"date": figures["generated_th"]}, size=9, align="C"
         )
         section = None
         for name, item, value in rows:
             if name != section:
                 section = name
+                if not _fits(pdf, 3 + 7 + 2 * ROW_LINE):  # a heading stays with its first row
+                    pdf.add_page()
                 pdf.ln(3)
-                pdf.set_font("Sarabun", size=13)
-                pdf.multi_cell(width, 7, name)
+                _block(pdf, 7, name, size=13)
                 pdf.set_font("Sarabun", size=10)
-            y = pdf.get_y()
-            pdf.multi_cell(width * 0.7, 5.5, item, border="B")
-            after_item = pdf.get_y()
-            pdf.set_xy(MARGIN + width * 0.7, y)
-            pdf.multi_cell(width * 0.3, 5.5, value, border="B", align="R")
-            pdf.set_y(max(after_item, pdf.get_y()))
+            _row(pdf, item, value)
         pdf.ln(4)
-        pdf.set_font("Sarabun", size=8)
-        pdf.multi_cell(
-            width,
+        _block(
+            pdf,
             4,
             _(
                 "Response times in minutes from receipt. Median and 90th percentile by linear "
                 "interpolation between the closest ranks."
             ),
+            size=8,
         )
         return bytes(pdf.output())

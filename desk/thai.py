@@ -1,6 +1,9 @@
-"""Thai dates for the weekly report: Thai month names, years in the Buddhist era (+543)."""
+"""Thai dates for the weekly report: full Thai month names, years in the Buddhist era (the
+offset of smartzone.dates, the one way dates are shown)."""
 
 from datetime import date
+
+from smartzone.dates import BUDDHIST_ERA_OFFSET
 
 THAI_MONTHS = (
     "มกราคม",
@@ -16,7 +19,6 @@ THAI_MONTHS = (
     "พฤศจิกายน",
     "ธันวาคม",
 )
-BUDDHIST_ERA_OFFSET = 543
 
 
 def thai_year(day: date) -> int:

@@ -19,6 +19,7 @@ from desk import charts, hotspots, response, services, stats, weekly
 from desk.forms import GenerateForm, PeriodForm, SurveyForm
 from desk.models import WeeklyReport
 from smartzone import access
+from smartzone.links import public_url
 from smartzone.media import private_file_response
 from smartzone.models import Station
 
@@ -146,8 +147,7 @@ def overview(request):
         "incident_trend": incident_trend,
         "tiles_url": settings.MAP_TILES_URL,
         "hotspots_url": reverse("desk:hotspots") + "?" + query.urlencode(),
-        "survey_url": request.build_absolute_uri(reverse("desk:survey"))
-        + f"?station={station.code}",
+        "survey_url": public_url(f"{reverse('desk:survey')}?station={station.code}", request),
     }
     return render(request, "desk/overview.html", context)
 

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from incidents.models import Category, Report
-from smartzone import geo
+from smartzone import geo, widgets
 from smartzone.photos import MAX_PHOTOS
 
 PHONE = re.compile(r"^\+?[0-9][0-9 \-]{7,18}[0-9]$")
@@ -88,7 +88,7 @@ class ReportForm(LocationMixin, forms.Form):
     occurred_at = forms.DateTimeField(
         label=_("When did it happen?"),
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=widgets.DateTimeInput(),
     )
     lat = forms.FloatField(required=False, widget=forms.HiddenInput)
     lng = forms.FloatField(required=False, widget=forms.HiddenInput)
@@ -138,12 +138,8 @@ class ReportFilterForm(forms.Form):
         queryset=Category.objects.all(),
         empty_label=_("Any category"),
     )
-    since = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = forms.DateField(
-        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    since = forms.DateField(label=_("From"), required=False, widget=widgets.DateInput())
+    until = forms.DateField(label=_("Until"), required=False, widget=widgets.DateInput())
     in_zone = forms.ChoiceField(
         label=_("Where"),
         required=False,

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from patrol.models import PatrolPoint, PatrolShift
+from smartzone import widgets
 
 MAX_COVERAGE_DAYS = 92
 
@@ -54,19 +55,12 @@ class PositionForm(forms.Form):
     accuracy = forms.FloatField(min_value=0)
 
 
-class LocalDateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
-
-
 class ShiftForm(forms.Form):
     """A shift's name, window and officers, plus one "visit every N minutes" field per point."""
 
     name = forms.CharField(label=_("Name"), max_length=200)
-    starts_at = forms.DateTimeField(label=_("Starts at"), widget=LocalDateTimeInput())
-    ends_at = forms.DateTimeField(label=_("Ends at"), widget=LocalDateTimeInput())
+    starts_at = forms.DateTimeField(label=_("Starts at"), widget=widgets.DateTimeInput())
+    ends_at = forms.DateTimeField(label=_("Ends at"), widget=widgets.DateTimeInput())
     officers = forms.ModelMultipleChoiceField(
         label=_("Officers"),
         queryset=get_user_model().objects.none(),
@@ -118,10 +112,8 @@ class ShiftForm(forms.Form):
 
 
 class CoverageForm(forms.Form):
-    since = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(
-        label=_("To (inclusive)"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    since = forms.DateField(label=_("From"), widget=widgets.DateInput())
+    until = forms.DateField(label=_("To (inclusive)"), widget=widgets.DateInput())
 
     @classmethod
     def default_range(cls) -> dict:

@@ -5,6 +5,7 @@ the sheet renders the same on any machine without system fonts; uharfbuzz shapes
 """
 
 import logging
+import unicodedata
 from collections.abc import Callable, Iterable
 from io import BytesIO
 from pathlib import Path
@@ -23,7 +24,9 @@ FONT_PATH = Path(__file__).resolve().parent / "fonts" / "Sarabun-Regular.ttf"
 PAGE_W, PAGE_H, MARGIN = 210.0, 297.0, 12.0
 COLS, ROWS = 3, 4
 HEADER_H = 12.0
-QR_SIZE = 46.0
+QR_SIZE = 42.0
+NAME_LINE, NAME_LINES, NAME_SIZES = 5.0, 2, (11, 10, 9, 8)
+ID_H = 6.0
 
 
 def thai_pdf() -> FPDF:
@@ -47,10 +50,14 @@ def qr_png(data: str) -> bytes:
 
 
 def render_sheet(
-    *, title: str, points: Iterable[PatrolPoint], url_for: Callable[[PatrolPoint], str]
+    *,
+    title: str,
+    points: Iterable[PatrolPoint],
+    url_for: Callable[[PatrolPoint], str],
+    footer: str = "",
 ) -> bytes:
     """Return the PDF of the points' codes, COLS x ROWS per A4 page, name and short id under
-    each; URL_FOR gives the check-in URL a point's code holds."""
+    each, FOOTER at the foot of each page; URL_FOR gives the check-in URL a point's code holds."""
     pdf = thai_pdf()
     pdf.set_auto_page_break(False)
     pdf.set_margins(MARGIN, MARGIN, MARGIN)
@@ -62,14 +69,14 @@ def render_sheet(
     points = list(points)
     if not points:
         pdf.add_page()
-        _header(pdf, title)
+        _page_text(pdf, title, footer)
         pdf.set_font("Sarabun", size=12)
         pdf.set_xy(MARGIN, MARGIN + HEADER_H + 10)
         pdf.cell(text=_("This station has no active patrol points."))
     for index, point in enumerate(points):
         if index % per_page == 0:
             pdf.add_page()
-            _header(pdf, title)
+            _page_text(pdf, title, footer)
         slot = index % per_page
         x = MARGIN + (slot % COLS) * cell_w
         y = MARGIN + HEADER_H + (slot // COLS) * cell_h
@@ -82,16 +89,37 @@ def render_sheet(
             w=QR_SIZE,
             h=QR_SIZE,
         )
-        pdf.set_xy(x + 3, y + QR_SIZE + 4)
-        pdf.set_font("Sarabun", size=11)
-        pdf.multi_cell(cell_w - 6, 5, point.name, align="C", max_line_height=5)
-        pdf.set_x(x + 3)
+        pdf.set_xy(x + 3, y + 3 + QR_SIZE + 1)
+        name, size = _fit(pdf, point.name, cell_w - 6)
+        pdf.set_font("Sarabun", size=size)
+        pdf.multi_cell(cell_w - 6, NAME_LINE, name, align="C")
+        pdf.set_xy(x + 3, y + cell_h - 2 - ID_H)  # the short id at the cell's foot, always
         pdf.set_font("Sarabun", size=13)
-        pdf.cell(cell_w - 6, 6, point.short_id, align="C")
+        pdf.cell(cell_w - 6, ID_H, point.short_id, align="C")
     return bytes(pdf.output())
 
 
-def _header(pdf: FPDF, title: str) -> None:
+def _fit(pdf: FPDF, name: str, width: float) -> tuple[str, float]:
+    """Return NAME and a font size at which it takes NAME_LINES lines of WIDTH at most: a
+    smaller size for a long name, and the longest name that fits with "…" at the smallest."""
+
+    def lines(text: str, size: float) -> int:
+        pdf.set_font("Sarabun", size=size)
+        return len(pdf.multi_cell(width, NAME_LINE, text, dry_run=True, output="LINES"))
+
+    for size in NAME_SIZES:
+        if lines(name, size) <= NAME_LINES:
+            return name, size
+    size, cut = NAME_SIZES[-1], len(name)
+    while cut > 1 and lines(f"{name[:cut].rstrip()}…", size) > NAME_LINES:
+        cut -= 1
+        while cut > 1 and unicodedata.category(name[cut]) == "Mn":
+            cut -= 1  # never between a Thai letter and its vowel or tone mark
+    return f"{name[:cut].rstrip()}…", size
+
+
+def _page_text(pdf: FPDF, title: str, footer: str) -> None:
+    """Write the title and the instruction at the top of the page, FOOTER at its foot."""
     pdf.set_font("Sarabun", size=14)
     pdf.set_xy(MARGIN, MARGIN)
     pdf.cell(PAGE_W - 2 * MARGIN, 7, title, align="C")
@@ -103,3 +131,7 @@ def _header(pdf: FPDF, title: str) -> None:
         _("Patrol check-in: scan the code with the phone camera at the point."),
         align="C",
     )
+    if footer:
+        pdf.set_font("Sarabun", size=8)
+        pdf.set_xy(MARGIN, PAGE_H - MARGIN + 2)
+        pdf.cell(PAGE_W - 2 * MARGIN, 4, footer, align="C")

@@ -26,6 +26,8 @@ from patrol.forms import (
 from patrol.models import CheckIn, PatrolPoint, PatrolShift
 from patrol.tokens import CheckInRefused, make_token, point_for_token
 from smartzone import access
+from smartzone.dates import format_date
+from smartzone.links import public_url
 from smartzone.media import private_file_response
 
 # How often the check-in page sends the officer's position while on shift.
@@ -40,14 +42,8 @@ def _station(request):
 
 
 def checkin_url(request, point: PatrolPoint) -> str:
-    """Return the absolute check-in URL a point's QR code holds.
-
-    SITE_URL (e.g. https://patrol.example.go.th), when set, is used instead of the host of
-    the request, so that codes printed from an internal address still work on the street.
-    """
-    path = reverse("patrol:checkin", args=[make_token(point)])
-    base = getattr(settings, "SITE_URL", "") or ""
-    return f"{base.rstrip('/')}{path}" if base else request.build_absolute_uri(path)
+    """Return the absolute check-in URL a point's QR code holds (on SITE_URL)."""
+    return public_url(reverse("patrol:checkin", args=[make_token(point)]), request)
 
 
 # --- points ------------------------------------------------------------------------------------
@@ -113,6 +109,8 @@ def point_sheet(request):
         title=_("Patrol points of %(station)s") % {"station": station.name},
         points=selectors.points_for_sheet(station_id=station.pk),
         url_for=lambda point: checkin_url(request, point),
+        footer=_("Printed %(date)s · the codes open %(site)s")
+        % {"date": format_date(timezone.localdate()), "site": public_url("/", request)},
     )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="patrol-points-{station.code}.pdf"'

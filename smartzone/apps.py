@@ -9,6 +9,7 @@ class SmartzoneConfig(AppConfig):
     def ready(self):
         from smartzone import (
             auth,  # noqa: F401 (connects the lockout audit receiver)
+            checks,  # noqa: F401 (registers the deployment checks)
             privacy,
         )
 

@@ -20,12 +20,12 @@ class TimelineFilterForm(forms.Form):
     since = forms.DateTimeField(
         label=_("From"),
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=widgets.DateTimeInput(),
     )
     until = forms.DateTimeField(
         label=_("Until"),
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=widgets.DateTimeInput(),
     )
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     before = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)

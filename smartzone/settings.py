@@ -56,6 +56,16 @@ if PRODUCTION and (
 DEBUG = env_bool("DEBUG", not PRODUCTION)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+# The address people reach the platform at from outside this machine, e.g.
+# https://safetyzone.example.org or http://192.168.1.20:8000: every link that leaves the page
+# (patrol QR codes, survey links, LINE messages) is built on it (smartzone/links.py).
+# run_platform derives it from the address it serves on; `check --deploy` warns without it.
+SITE_URL = (env("SITE_URL", "") or "").strip().rstrip("/")
+if SITE_URL and not SITE_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(
+        f"SITE_URL must start with http:// or https:// (e.g. https://safetyzone.example.org), "
+        f"not {SITE_URL!r}."
+    )
 
 DATA_DIR = Path(env("DATA_DIR", str(BASE_DIR / "data")))
 DATA_DIR.mkdir(parents=True, exist_ok=True)

@@ -130,7 +130,7 @@ def timeline(request):
 
 
 def not_found(request, exception):
-    """Answer a 404 under /api/ in JSON, as the API's own 404s are; elsewhere Django's page."""
+    """Answer a 404 under /api/ in JSON, as the API's own 404s are; elsewhere templates/404.html."""
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": str(_("Not found."))}, status=404)
     return defaults.page_not_found(request, exception)

@@ -51,3 +51,29 @@ class FlatSelectMultiple(forms.SelectMultiple):
         widget = context["widget"]
         widget["options"] = [option for _, group, _ in widget["optgroups"] for option in group]
         return context
+
+
+class DateInput(forms.DateInput):
+    """A date picker (`<input type=date>`) whose value is always ISO (2026-11-23).
+
+    The browser shows the date in its user's language and sends ISO; Django would otherwise
+    write the value in the active language's format (23/11/2026 in Thai), which the picker
+    ignores, leaving the field blank.
+    """
+
+    input_type = "date"
+    ISO_FORMAT = "%Y-%m-%d"
+
+    def __init__(self, attrs=None, format=None):
+        super().__init__(attrs, format=format or self.ISO_FORMAT)
+
+
+class DateTimeInput(forms.DateTimeInput):
+    """A local date and time picker (`<input type=datetime-local>`), its value always ISO
+    (2026-11-23T14:30) in the station's time zone."""
+
+    input_type = "datetime-local"
+    ISO_FORMAT = "%Y-%m-%dT%H:%M"
+
+    def __init__(self, attrs=None, format=None):
+        super().__init__(attrs, format=format or self.ISO_FORMAT)

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from smartzone import access
+from smartzone import access, widgets
 
 
 class KioskEditForm(forms.Form):
@@ -12,7 +12,9 @@ class KioskEditForm(forms.Form):
     name = forms.CharField(max_length=200, label=_("name"))
     lat = forms.FloatField(min_value=-90, max_value=90, label=_("latitude"))
     lng = forms.FloatField(min_value=-180, max_value=180, label=_("longitude"))
-    installed_on = forms.DateField(required=False, label=_("installed on"))
+    installed_on = forms.DateField(
+        required=False, label=_("installed on"), widget=widgets.DateInput()
+    )
     heartbeat_interval_s = forms.IntegerField(
         min_value=10, initial=60, label=_("expected heartbeat interval (s)")
     )

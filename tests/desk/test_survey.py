@@ -119,3 +119,14 @@ def test_answers_are_rate_limited_like_the_phone_sos_page(client, station):
     codes = [answer(client, station).status_code for _ in range(6)]
     assert codes == [200] * 5 + [429]
     assert SafetyAnswer.objects.count() == 1
+
+
+def test_the_survey_link_for_line_is_on_site_url_even_from_127_0_0_1(
+    officer_client, station, settings
+):
+    settings.SITE_URL = "https://safetyzone.example.org/"
+    page = officer_client.get("/desk/", HTTP_HOST="127.0.0.1").content.decode()
+    assert (
+        f'data-testid="survey-link">https://safetyzone.example.org/survey/?station={station.code}<'
+        in page
+    )

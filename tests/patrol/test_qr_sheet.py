@@ -5,6 +5,7 @@ from io import BytesIO
 import cv2
 import numpy as np
 import pytest
+from PIL import Image
 from pypdf import PdfReader
 
 from patrol import services
@@ -100,3 +101,49 @@ def test_officers_cannot_print_and_the_single_code_is_a_png(client, officer, sup
     client.force_login(supervisor)
     png = client.get(f"/patrol/points/{points[0].pk}/qr.png")
     assert decode(Image.open(BytesIO(png.content))).endswith(checkin_path(points[0]))
+
+
+def test_the_codes_hold_site_url_even_when_the_sheet_is_printed_from_127_0_0_1(
+    supervisor_client, points, settings
+):
+    settings.SITE_URL = "https://safetyzone.example.org"
+    response = supervisor_client.get(SHEET, HTTP_HOST="127.0.0.1:8000")
+    _pages, codes, text = sheet_codes(response.content)
+    assert sorted(codes) == sorted(
+        f"https://safetyzone.example.org{checkin_path(p)}" for p in points
+    )
+    assert "https://safetyzone.example.org/" in text  # the foot says where the codes lead
+    single = supervisor_client.get(f"/patrol/points/{points[0].pk}/qr.png", HTTP_HOST="127.0.0.1")
+    assert decode(Image.open(BytesIO(single.content))) == (
+        f"https://safetyzone.example.org{checkin_path(points[0])}"
+    )
+
+
+def test_a_long_name_stays_inside_its_cell_and_the_code_still_reads(supervisor_client, station):
+    import pdfplumber
+
+    long_name = "ตู้แดงหน้าร้านทองเยาวราช ตลาดอินโดจีน ทางเข้าฝั่งแม่น้ำโขง ใกล้ท่าเรือข้ามฟาก"
+    made = [
+        make_point(station, long_name + " ล็อก " + str(i) * 40 * i, 16.543, 104.7251)
+        for i in range(3)
+    ]
+    pdf = supervisor_client.get(SHEET).content
+    _pages, codes, text = sheet_codes(pdf)
+    assert sorted(codes) == sorted(f"http://testserver{checkin_path(p)}" for p in made)
+    with pdfplumber.open(BytesIO(pdf)) as document:
+        page = document.pages[0]
+        cells = [r for r in page.rects if r["width"] > 100]
+        assert len(cells) == 3
+        for cell in cells:
+            inside = [
+                c
+                for c in page.chars
+                if cell["x0"] <= (c["x0"] + c["x1"]) / 2 <= cell["x1"]
+                and cell["top"] <= (c["top"] + c["bottom"]) / 2 <= cell["bottom"] + 30
+            ]
+            assert inside, "a cell with no text"
+            for char in inside:  # nothing spills past the frame: below, left or right
+                assert char["bottom"] <= cell["bottom"] and char["x0"] >= cell["x0"], char["text"]
+                assert char["x1"] <= cell["x1"], char["text"]
+    for point in made:
+        assert point.short_id in text

@@ -50,10 +50,33 @@ def test_production_with_the_documented_variables_passes_check_deploy(tmp_path):
         SMARTZONE_ENV="production",
         SECRET_KEY_FILE=str(key_file),
         ALLOWED_HOSTS="safetyzone.example.org",
+        SITE_URL="https://safetyzone.example.org",
         STATIC_ROOT=str(tmp_path / "static"),
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_production_without_site_url_is_warned_by_check_deploy(tmp_path):
+    key_file = tmp_path / "secret"
+    key_file.write_text(secrets.token_urlsafe(64))
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        SMARTZONE_ENV="production",
+        SECRET_KEY_FILE=str(key_file),
+        ALLOWED_HOSTS="safetyzone.example.org",
+        STATIC_ROOT=str(tmp_path / "static"),
+    )
+    assert result.returncode != 0
+    assert "smartzone.W001" in result.stdout + result.stderr
+
+
+def test_a_site_url_without_a_scheme_refuses_to_start():
+    result = run_manage("check", SITE_URL="safetyzone.example.org")
+    assert result.returncode != 0 and "SITE_URL must start with http" in result.stderr
 
 
 def test_every_beat_entry_names_a_registered_task():
