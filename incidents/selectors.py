@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from incidents.models import (
@@ -131,9 +132,12 @@ def geojson_features(queryset: QuerySet[Report], *, limit: int) -> list[dict]:
         "kind",
         "tracking_code",
         "category__code",
+        "category__name",
+        "category__name_en",
         "outside_zone",
         "created_at",
     )[:limit]
+    english = get_language() == "en"
     return [
         {
             "type": "Feature",
@@ -145,11 +149,12 @@ def geojson_features(queryset: QuerySet[Report], *, limit: int) -> list[dict]:
                 "state": state,
                 "kind": kind,
                 "category": category,
+                "category_label": name_en if english and name_en else name,
                 "outside_zone": outside,
                 "created_at": created.isoformat(),
             },
         }
-        for pk, lat, lng, state, kind, code, category, outside, created in rows
+        for pk, lat, lng, state, kind, code, category, name, name_en, outside, created in rows
     ]
 
 
