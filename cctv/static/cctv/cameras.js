@@ -95,9 +95,9 @@
   load("/api/v1/cctv/cameras/?limit=500&station=" + SZ.config.station);
 
   // A candidate in the feed links to its review page (crop beside the enrollment photo).
-  SZ.onEvent("cctv.match", function (event) {
+  SZ.onEvent("cctv.match", function (event, map, fresh) {
     var p = event.payload || {};
-    SZ.queue.refresh();
+    if (fresh) { SZ.queue.refresh(); }
     var item = SZ.feed.querySelector("li[data-event-id='" + event.id + "']");
     if (!item || !p.url || item.querySelector("a.cctv-review")) { return; }
     var link = document.createElement("a");

@@ -40,7 +40,10 @@
     if (markers[id]) { layer.removeLayer(markers[id]); delete markers[id]; }
   }
 
-  SZ.onEvent("report.submitted", function (event) { show(event.payload); SZ.queue.refresh(); });
+  SZ.onEvent("report.submitted", function (event, map, fresh) {
+    show(event.payload);
+    if (fresh) { SZ.queue.refresh(); }
+  });
   ["triaged", "dispatched", "on_scene", "resolved", "rejected", "merged"].forEach(function (step) {
     SZ.onEvent("report." + step, function (event) {
       show(event.payload);

@@ -41,11 +41,13 @@
   // What must be drawn before the desk counts as ready (apps add theirs as they load).
   var pending = { zones: true, queue: true };
   var loaded = false;
+  var afterReady = [];
   function done(name) {
     delete pending[name];
     if (loaded && !Object.keys(pending).length && !document.body.dataset.ready) {
       document.body.dataset.ready = "true";
       if (window.performance && performance.mark) { performance.mark("sz-dashboard-ready"); }
+      afterReady.splice(0).forEach(function (fn) { fn(); });
     }
   }
 
@@ -157,6 +159,8 @@
     });
   }
 
+  // The queue is asked for first: it is what the officer acts on.
+  var firstQueue = getJSON("/api/v1/dashboard/queue/" + stationQuery);
   getJSON("/api/v1/zones/geojson/" + stationQuery).then(function (fc) {
     fc.features.forEach(addZone);
     if (layers.zones.getLayers().length) { map.fitBounds(layers.zones.getBounds(), { padding: [20, 20] }); }
@@ -175,7 +179,7 @@
     var on = audioReady();
     soundButton.dataset.state = on ? "on" : "off";
     soundButton.setAttribute("aria-pressed", on ? "true" : "false");
-    soundButton.textContent = on ? "🔔 " + t("soundOn") : "🔕 " + t("soundOff");
+    soundButton.textContent = on ? t("soundOn") : t("soundOff");
   }
   function unlock() {
     var Ctx = window.AudioContext || window.webkitAudioContext;
@@ -312,7 +316,7 @@
     card.appendChild(title);
     if (item.detail) { card.appendChild(el("p", "sz-card-detail", item.detail)); }
     if (item.phone) {
-      var phone = el("a", "sz-phone", "📞 " + t("callBack", { phone: item.phone }));
+      var phone = el("a", "sz-phone", t("callBack", { phone: item.phone }));
       phone.href = "tel:" + item.phone.replace(/[^0-9+]/g, "");
       card.appendChild(phone);
     }
@@ -497,6 +501,8 @@
     queue: queue,
     alarm: alarm,
     notice: notice,
+    /* Call FN once the desk is drawn (for what can wait: hotspots, partners, ...). */
+    afterReady: function (fn) { if (document.body.dataset.ready) { fn(); } else { afterReady.push(fn); } },
     /* Say that NAME (e.g. "cameras") is drawn; the desk is ready when all are. */
     waitFor: function (name) { pending[name] = true; return function () { done(name); }; },
     /* Call FN(event, map, fresh) for each event of KIND ("*" for all), the initial ones
@@ -508,7 +514,10 @@
   document.addEventListener("DOMContentLoaded", function () {
     config.initialEvents.forEach(function (e) { receive(e, false); });
     connect();
-    loadQueue().finally(function () { done("queue"); });
+    var seq = ++queueSeq;
+    firstQueue.then(function (answer) { if (seq === queueSeq) { showQueue(answer.items); } })
+      .catch(function () { queue.refresh(); })
+      .finally(function () { done("queue"); });
     loaded = true;
     done("_");
   });

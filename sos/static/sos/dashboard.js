@@ -49,7 +49,8 @@
     if (!first) return;
     first = false;
     var waiting = items.filter(function (item) { return item.kind === "sos"; });
-    if (waiting.length) SZ.alarm("sos:" + waiting[0].id, "SOS · " + waiting[0].title);
+    var rang = Number(document.getElementById("sz-queue").dataset.alarms || 0);
+    if (waiting.length && !rang) SZ.alarm("sos:" + waiting[0].id, "SOS · " + waiting[0].title);
   });
 
   function forMe(audience) {
@@ -68,13 +69,13 @@
 
   SZ.onEvent("sos.raised", function (event, map, fresh) {
     if (fresh) SZ.alarm("sos:" + event.payload.id, "SOS · " + (event.payload.name || ""));
-    SZ.queue.refresh();
+    if (fresh) SZ.queue.refresh();
   });
   SZ.onEvent("sos.escalated", function (event, map, fresh) {
     if (fresh && forMe(event.payload.audience)) {
       SZ.alarm("sos:" + event.payload.id, "SOS · " + (event.payload.name || ""));
     }
-    SZ.queue.refresh();
+    if (fresh) SZ.queue.refresh();
   });
   ["sos.acknowledged", "sos.dispatched", "sos.on_scene", "sos.closed"].forEach(function (kind) {
     SZ.onEvent(kind, function (event) { SZ.queue.end("sos:" + event.payload.id); });
