@@ -21,6 +21,18 @@
     link.textContent = (p.category_label || p.category || "") + " · " + (p.code || "");
     div.appendChild(link);
     if (p.state) { div.appendChild(SZ.text(" · " + SZ.t("state." + p.state))); }
+    // A new report's event carries the nearest help found for it (cameras, points, officers).
+    if (p.nearby && p.nearby.length) {
+      var list = document.createElement("ul");
+      list.className = "sz-nearby";
+      p.nearby.forEach(function (n) {
+        var li = document.createElement("li");
+        li.dataset.kind = n.kind;
+        li.textContent = (n.kind_label || n.kind) + ": " + n.name + " · " + SZ.t("metres", { n: Math.round(n.distance_m) });
+        list.appendChild(li);
+      });
+      div.appendChild(list);
+    }
     return div;
   }
 
