@@ -124,6 +124,14 @@ def test_the_legend_turns_each_layer_off_and_on(browser, asgi_server, station, l
     expect(page.locator("path.sz-landmark")).to_have_count(0)
     legend.locator("input[data-layer=landmarks]").check()
     expect(page.locator("path.sz-landmark")).to_have_count(len(landmarks))
+
+    # Other apps add system notices to the quiet list (as text, replacing one of the same id).
+    page.evaluate("SmartZone.notice({id: 'backup', text: 'old', level: 'warning'})")
+    page.evaluate("SmartZone.notice({id: 'backup', text: '<b>backup</b> late', level: 'warning'})")
+    notice = page.locator("#feed li[data-notice=backup]")
+    expect(notice).to_have_count(1)
+    expect(notice).to_have_text(re.compile("^<b>backup</b> late"))
+    expect(notice).to_have_attribute("data-level", "warning")
     context.close()
 
 
