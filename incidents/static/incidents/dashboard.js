@@ -44,7 +44,7 @@
     markers[id] = L.circleMarker([p.lat, p.lng], {
       radius: 7, weight: 3, color: colours[p.state] || "#455a64", fillOpacity: 0.35,
       className: "sz-report-marker" + (p.outside_zone ? " sz-outside-zone" : ""),
-    }).bindPopup(popup(p, id)).addTo(layer);
+    }).bindPopup(function () { return popup(p, id); }).addTo(layer);
     var element = markers[id].getElement();
     if (element) { element.dataset.report = id; }
   }
