@@ -16,7 +16,7 @@ times, each in a fresh browser context (an empty cache).
 - static_kb: the script and style files the page loads (decoded size, KB), vendor files too.
 
 With --shots DIR it also saves the dashboard as the officer and as the supervisor at phone
-(360x740) and desk (1440x900) sizes. Prints the figures, then one JSON line.
+(360x740) and desk (1440x900) sizes, and a camera's popup. Prints the figures, then one JSON line.
 """
 
 import argparse
@@ -211,6 +211,12 @@ def main() -> None:
                             page.wait_for_timeout(1500)
                             path = args.shots / f"dashboard-{role}-{size}.png"
                             page.screenshot(path=str(path), full_page=size == "phone")
+                            if size == "desk":  # a camera's popup (the demo cameras send none)
+                                page.locator("path.cctv-camera").first.click(force=True)
+                                page.wait_for_selector(".cctv-no-picture, img.cctv-picture")
+                                page.wait_for_timeout(500)  # the popup's fade-in
+                                path = args.shots / f"dashboard-{role}-camera.png"
+                                page.screenshot(path=str(path))
                             context.close()
                 browser.close()
         finally:
