@@ -7,7 +7,7 @@ class CctvConfig(AppConfig):
     verbose_name = _("CCTV and watchlist")
 
     def ready(self) -> None:
-        from cctv import nearby
+        from cctv import nearby, queue
         from smartzone import registry
 
         registry.register_event_labels(
@@ -39,6 +39,7 @@ class CctvConfig(AppConfig):
             }
         )
         registry.register_dashboard_script("cctv/cameras.js")
+        registry.register_queue_provider("match", queue.queue_items, rank=1)
         registry.register_dashboard_nav("cctv:cameras", _("Cameras"))
         registry.register_dashboard_nav("cctv:jobs", _("Video analysis"))
         registry.register_dashboard_nav("cctv:watchlist", _("Watchlist"))

@@ -1,5 +1,7 @@
 """Pages of the cctv app: thin, access-checked, private media through checked views only."""
 
+import logging
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,6 +27,8 @@ from cctv.models import AnalysisJob, Camera, CameraSite, EnrollmentPhoto, FaceMa
 from smartzone import access
 from smartzone.access import officer_required, supervisor_required
 from smartzone.media import private_file_response
+
+log = logging.getLogger(__name__)
 
 
 def _private(fieldfile, filename: str, content_type="image/jpeg"):
@@ -104,7 +108,14 @@ def camera_picture(request, pk):
     try:
         jpeg = fetch_snapshot(camera)
     except SnapshotError as exc:
-        return HttpResponse(exc.reason, status=502, content_type="text/plain; charset=utf-8")
+        # The reason names the kind of failure only; it stays in the log, the officer is told
+        # in their language without what answered.
+        log.warning("camera %s picture: %s", camera.pk, exc.reason)
+        return HttpResponse(
+            _("The camera sent no picture. Check that it is switched on and connected."),
+            status=502,
+            content_type="text/plain; charset=utf-8",
+        )
     response = HttpResponse(jpeg, content_type="image/jpeg")
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"

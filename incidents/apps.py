@@ -26,6 +26,7 @@ class IncidentsConfig(AppConfig):
             }
         )
         registry.register_dashboard_script("incidents/dashboard.js")
+        registry.register_queue_provider("report", selectors.queue_items, rank=2)
         registry.register_dashboard_nav("incidents:list", _("Reports"))
         registry.register_public_link(
             registry.PublicLink("incidents:submit", _("Report an incident or give a tip-off"))

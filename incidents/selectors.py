@@ -3,6 +3,9 @@
 from datetime import timedelta
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from incidents.models import (
     Category,
@@ -129,9 +132,12 @@ def geojson_features(queryset: QuerySet[Report], *, limit: int) -> list[dict]:
         "kind",
         "tracking_code",
         "category__code",
+        "category__name",
+        "category__name_en",
         "outside_zone",
         "created_at",
     )[:limit]
+    english = get_language() == "en"
     return [
         {
             "type": "Feature",
@@ -143,11 +149,12 @@ def geojson_features(queryset: QuerySet[Report], *, limit: int) -> list[dict]:
                 "state": state,
                 "kind": kind,
                 "category": category,
+                "category_label": name_en if english and name_en else name,
                 "outside_zone": outside,
                 "created_at": created.isoformat(),
             },
         }
-        for pk, lat, lng, state, kind, code, category, outside, created in rows
+        for pk, lat, lng, state, kind, code, category, name, name_en, outside, created in rows
     ]
 
 
@@ -178,4 +185,52 @@ def nearby_reports(
                     "incident", pk, format_tracking_code(code), r_lat, r_lng, distance
                 )
             )
+    return items
+
+
+QUEUE_LIMIT = 20
+
+
+def queue_items(station_id: int) -> list[registry.QueueItem]:
+    """The station's new reports (the oldest QUEUE_LIMIT, longest waiting first) with their
+    nearest help and the desk's actions: accept (triage), or accept and send the nearest
+    officer on shift."""
+    waiting = (
+        Report.objects.filter(station_id=station_id, state=Report.State.NEW)
+        .select_related("category")
+        .order_by("created_at")[:QUEUE_LIMIT]
+    )
+    items = []
+    for report in waiting:
+        nearby = registry.queue_nearby(station_id=station_id, lat=report.lat, lng=report.lng)
+        transition = reverse("report-transition", args=[report.pk])
+        triage = (transition, {"to_state": Report.State.TRIAGED})
+        actions = [registry.QueueAction("triage", _("Accept"), (triage,))]
+        officer = registry.nearest_officer(nearby)
+        if officer is not None:
+            send = (transition, {"to_state": Report.State.DISPATCHED, "officer": officer["id"]})
+            label = _("Accept and send %(name)s (%(distance)d m)") % {
+                "name": officer["name"],
+                "distance": officer["distance_m"],
+            }
+            actions.append(registry.QueueAction("dispatch", label, (triage, send)))
+        description = report.description.strip()
+        items.append(
+            registry.QueueItem(
+                kind="report",
+                id=report.pk,
+                kind_label=report.get_kind_display(),
+                title=f"{report.category.label} · {report.display_code}",
+                detail=description[:140] + ("…" if len(description) > 140 else ""),
+                state=report.state,
+                state_label=report.get_state_display(),
+                since=report.created_at.isoformat(),
+                url=reverse("incidents:detail", args=[report.pk]),
+                lat=report.lat,
+                lng=report.lng,
+                phone="" if report.anonymous else report.reporter_phone,
+                nearby=nearby,
+                actions=tuple(actions),
+            )
+        )
     return items

@@ -5,10 +5,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
-from smartzone import access, services
+from smartzone import access, registry, services
 from smartzone.models import Event, Landmark, SafetyZone
 from smartzone.serializers import (
     EventSerializer,
@@ -137,3 +137,23 @@ class EventViewSet(viewsets.GenericViewSet):
             events = events.filter(station_id=query.validated_data["station"])
         events = events.order_by("pk")[: query.validated_data["limit"]]
         return Response(EventSerializer(events, many=True).data)
+
+
+class QueueViewSet(viewsets.GenericViewSet):
+    """What needs a person at a station's duty desk (the dashboard's queue)."""
+
+    permission_classes = [access.IsOfficer]
+    pagination_class = None
+
+    @extend_schema(
+        parameters=[OpenApiParameter("station", OpenApiTypes.INT)],
+        responses={200: None, 404: None},
+    )
+    def list(self, request):
+        """The open SOS (escalated first), face matches to review and new reports of the
+        station (the user's own; an admin names one); another station's answers 404."""
+        station = access.dashboard_station(request.user, request.query_params.get("station"))
+        if station is None:
+            raise NotFound(_("Not found."))
+        items = registry.queue_items(station_id=station.pk)
+        return Response({"station": station.pk, "items": [i.as_payload() for i in items]})

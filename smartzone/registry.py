@@ -238,3 +238,92 @@ PERSONAL_DATA_SOURCES: dict[str, PersonalDataSource] = {}
 
 def register_personal_data(source: PersonalDataSource) -> None:
     PERSONAL_DATA_SOURCES[source.name] = source
+
+
+# The duty desk's queue of what needs a person: each app offers its open items (an SOS to
+# acknowledge, a face match to review, a new report to triage) for a station. A provider takes
+# (station_id) and returns QueueItems; the queue shows the providers' items in RANK order.
+@dataclass(frozen=True)
+class QueueAction:
+    """A button on a queue card: LABEL, and the POSTs (url, JSON body) it makes in order."""
+
+    name: str
+    label: str
+    steps: tuple[tuple[str, dict], ...]
+
+    def as_payload(self) -> dict:
+        return {
+            "name": self.name,
+            "label": str(self.label),
+            "steps": [{"url": url, "body": body} for url, body in self.steps],
+        }
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    kind: str  # "sos", "match", "report"
+    id: int
+    kind_label: str
+    title: str
+    state: str
+    state_label: str
+    since: str  # ISO time the item has been waiting since
+    url: str
+    lat: float | None = None
+    lng: float | None = None
+    detail: str = ""
+    phone: str = ""
+    escalated: bool = False
+    nearby: tuple[dict, ...] = ()
+    actions: tuple[QueueAction, ...] = ()
+
+    def as_payload(self) -> dict:
+        return {
+            "key": f"{self.kind}:{self.id}",
+            "kind": self.kind,
+            "id": self.id,
+            "kind_label": str(self.kind_label),
+            "title": self.title,
+            "detail": self.detail,
+            "state": self.state,
+            "state_label": str(self.state_label),
+            "since": self.since,
+            "url": self.url,
+            "lat": self.lat,
+            "lng": self.lng,
+            "phone": self.phone,
+            "escalated": self.escalated,
+            "nearby": list(self.nearby),
+            "actions": [action.as_payload() for action in self.actions],
+        }
+
+
+QUEUE_PROVIDERS: list[tuple[int, str, Callable[[int], list[QueueItem]]]] = []
+
+
+def register_queue_provider(kind: str, provider: Callable[[int], list[QueueItem]], *, rank: int):
+    """Offer the station's open items of KIND to the duty desk's queue, shown in RANK order."""
+    QUEUE_PROVIDERS[:] = [entry for entry in QUEUE_PROVIDERS if entry[1] != kind]
+    QUEUE_PROVIDERS.append((rank, kind, provider))
+    QUEUE_PROVIDERS.sort(key=lambda entry: entry[0])
+
+
+def queue_items(*, station_id: int) -> list[QueueItem]:
+    """Return what needs a person at the station, most urgent first (each provider's own
+    order within its rank)."""
+    return [item for _rank, _kind, provider in QUEUE_PROVIDERS for item in provider(station_id)]
+
+
+QUEUE_NEARBY_LIMIT = 2
+
+
+def queue_nearby(*, station_id: int, lat: float, lng: float) -> tuple[dict, ...]:
+    """Return the nearest help around a queue item: the two nearest of each help kind."""
+    found = find_nearby(station_id=station_id, lat=lat, lng=lng, limit=QUEUE_NEARBY_LIMIT)
+    return tuple(nearby_payload(found))
+
+
+def nearest_officer(nearby: tuple[dict, ...]) -> dict | None:
+    """Return the nearest officer on shift among NEARBY (queue_nearby's answer), or None."""
+    officers = [item for item in nearby if item["kind"] == "officer"]
+    return min(officers, key=lambda item: item["distance_m"]) if officers else None

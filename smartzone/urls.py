@@ -26,6 +26,7 @@ router.register("stations", api.StationViewSet, basename="station")
 router.register("zones", api.ZoneViewSet, basename="zone")
 router.register("landmarks", api.LandmarkViewSet, basename="landmark")
 router.register("events", api.EventViewSet, basename="event")
+router.register("dashboard/queue", api.QueueViewSet, basename="dashboard-queue")
 
 for app in settings.PROJECT_APPS[1:]:
     app_urls = import_module(f"{app}.urls")

@@ -28,6 +28,41 @@ def home(request):
     return render(request, "smartzone/home.html", {"public_links": registry.PUBLIC_LINKS})
 
 
+# The dashboard scripts' own words: layer names, the queue card, sound, elapsed time.
+DASHBOARD_UI = {
+    "layers": _("Map layers"),
+    "layer.zones": _("Safety zones"),
+    "layer.landmarks": _("Landmarks"),
+    "layer.reports": _("Reports"),
+    "layer.sos": _("SOS"),
+    "layer.cameras": _("Cameras"),
+    "layer.kiosks": _("SOS kiosks"),
+    "layer.patrolPoints": _("Patrol points"),
+    "layer.patrolCheckins": _("Patrol check-ins"),
+    "layer.patrolOfficers": _("Officers on shift"),
+    "layer.partners": _("Partners"),
+    "state.new": _("new"),
+    "state.triaged": _("triaged"),
+    "state.dispatched": _("officer dispatched"),
+    "state.on_scene": _("officer on scene"),
+    "camera.online": _("online"),
+    "camera.offline": _("offline"),
+    "camera.noPicture": _("The camera sent no picture."),
+    "open": _("Open"),
+    "callBack": _("Call back %(phone)s"),
+    "nearby": _("Nearest help"),
+    "working": _("Working…"),
+    "failed": _("Could not do it: %(reason)s"),
+    "escalated": _("escalated"),
+    "soundOn": _("Sound on"),
+    "soundOff": _("Turn on sound"),
+    "seconds": _("%(n)s s"),
+    "minutes": _("%(n)s min"),
+    "hours": _("%(h)s h %(m)s min"),
+    "metres": _("%(n)s m"),
+}
+
+
 @access.officer_required
 def dashboard(request):
     station = access.dashboard_station(request.user, request.GET.get("station"))
@@ -55,6 +90,7 @@ def dashboard(request):
                 "labels": registry.event_labels()
                 | {"_live": str(_("live")), "_offline": str(_("reconnecting"))},
                 "initialEvents": [e.as_message() for e in events],
+                "ui": {key: str(text) for key, text in DASHBOARD_UI.items()},
             },
         },
     )

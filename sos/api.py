@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
@@ -13,6 +14,7 @@ from rest_framework.views import APIView
 from smartzone import access
 from sos import selectors, services
 from sos.serializers import (
+    DispatchSerializer,
     HeartbeatSerializer,
     KioskSosSerializer,
     OpenSosSerializer,
@@ -112,6 +114,34 @@ class OpenSosViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def get_queryset(self):
         return selectors.open_sos_for(self.request.user)
+
+    def _step(self, service, pk, **kwargs) -> Response:
+        sos_id = access.parse_id(pk)
+        if sos_id is None:
+            raise exceptions.NotFound()
+        try:
+            sos = service(actor=self.request.user, sos_id=sos_id, **kwargs)
+        except services.TransitionError as exc:
+            return Response({"detail": exc.messages[0]}, status=status.HTTP_409_CONFLICT)
+        except DjangoValidationError as exc:
+            raise exceptions.ValidationError(
+                exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+            ) from None
+        return Response(SosSerializer(sos).data)
+
+    @extend_schema(request=None, responses={200: SosSerializer, 404: None, 409: None})
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        """Acknowledge the SOS; if another officer was faster, 409 saying so."""
+        return self._step(services.sos_acknowledge, pk)
+
+    @extend_schema(request=DispatchSerializer, responses={200: SosSerializer, 400: None})
+    @action(detail=True, methods=["post"], url_path="dispatch", url_name="dispatch")
+    def send_officers(self, request, pk=None):
+        """Send officers (user ids) of the station to the acknowledged SOS."""
+        body = DispatchSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._step(services.sos_dispatch, pk, officer_ids=body.validated_data["officers"])
 
 
 class KioskMapViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

@@ -8,7 +8,7 @@ class SosConfig(AppConfig):
 
     def ready(self) -> None:
         from smartzone import registry
-        from sos import retention
+        from sos import retention, selectors
 
         registry.register_personal_data(retention.PERSONAL_DATA)
 
@@ -26,6 +26,7 @@ class SosConfig(AppConfig):
             }
         )
         registry.register_dashboard_script("sos/dashboard.js")
+        registry.register_queue_provider("sos", selectors.queue_items, rank=0)
         registry.register_dashboard_nav("sos:list", _("SOS"))
         registry.register_public_link(
             registry.PublicLink("sos:public", _("Emergency SOS"), "sz-sos-link")

@@ -40,6 +40,10 @@ class KioskSosSerializer(serializers.Serializer):
     )
 
 
+class DispatchSerializer(serializers.Serializer):
+    officers = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1)
+
+
 class HeartbeatSerializer(serializers.Serializer):
     kiosk = serializers.CharField(required=False)
 

@@ -90,6 +90,17 @@ MATRIX = {
     "api:report-transition": ("403 403 405 405 405 405 405 403", "403 403 400 400 400 400 400 403"),
     "api:report-updates": ("403 403 405 405 405 405 405 403", "403 403 400 400 400 400 400 403"),
     "api:sos-open-list": ("403 403 200 200 200 200 200 403", "403 403 405 405 405 405 405 403"),
+    # The queue card's buttons: the first officer acknowledges, the next are told it is done.
+    "api:sos-open-acknowledge": (
+        "403 403 405 405 405 405 405 403",
+        "403 403 200 404 409 404 409 403",
+    ),
+    "api:sos-open-dispatch": ("403 403 405 405 405 405 405 403", "403 403 400 400 400 400 400 403"),
+    # The duty desk's queue: each officer's own station (an outsider naming it gets 404).
+    "api:dashboard-queue-list": (
+        "403 403 200 200 200 200 200 403",
+        "403 403 405 405 405 405 405 403",
+    ),
     "api:sos-kiosk-list": ("403 403 200 200 200 200 200 403", "403 403 405 405 405 405 405 403"),
     "api:cctv-camera-list": ("403 403 200 200 200 200 200 403", "403 403 405 405 405 405 405 403"),
     "api:cctv-camera-detail": (
@@ -328,6 +339,8 @@ KWARGS = {
     "incidents:cameras": lambda w: {"pk": w["report"].pk},
     "incidents:photo": lambda w: {"pk": w["report"].pk, "photo_pk": w["report_photo"].pk},
     "sos:detail": lambda w: {"pk": w["sos"].pk},
+    "api:sos-open-acknowledge": lambda w: {"pk": w["sos"].pk},
+    "api:sos-open-dispatch": lambda w: {"pk": w["sos"].pk},
     "sos:kiosk-edit": lambda w: {"pk": w["kiosk"].pk},
     "sos:snapshot": lambda w: {"name": w["sos"].snapshot.name},
     "cctv:camera_picture": lambda w: {"pk": w["camera"].pk},

@@ -88,3 +88,14 @@ def test_the_current_picture_is_fetched_by_the_server_with_the_credentials(
 
 def test_another_stations_officer_cannot_see_the_picture(other_officer_client, camera):
     assert other_officer_client.get(f"/cctv/cameras/{camera.pk}/picture.jpg").status_code == 404
+
+
+def test_a_camera_that_sends_no_picture_says_so_in_thai_naming_nothing_that_answered(
+    officer_client, camera
+):
+    response = officer_client.get(f"/cctv/cameras/{camera.pk}/picture.jpg")
+    assert response.status_code in (502, 504)
+    text = response.content.decode()
+    assert "กล้องไม่ส่งภาพ" in text
+    for revealing in ("Error", "snapshot", "http", "127.0.0.1", "stream", STREAM_SECRET):
+        assert revealing not in text

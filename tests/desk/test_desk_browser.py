@@ -42,8 +42,7 @@ def test_the_grid_shows_on_the_desk_page_and_the_dashboard(
 
     page.goto(f"{asgi_server.url}/dashboard/")
     expect(page.locator("path.sz-hotspot-cell")).to_have_count(0)  # the layer starts off
-    page.locator(".leaflet-control-layers").hover()
-    page.locator(".leaflet-control-layers-overlays input").check()
+    page.get_by_test_id("legend").locator("input[data-layer=deskHotspots]").check()
     expect(page.locator("path.sz-hotspot-cell")).to_have_count(2)
     assert errors == [] and violations == []
     context.close()

@@ -1,5 +1,5 @@
-"""The desk in a real browser: a signed kiosk SOS flashes on the map and is pinned in the feed
-until acknowledged; the pin survives a reload. Escalated, it moves to the top marked escalated,
+"""The desk in a real browser: a signed kiosk SOS flashes on the map and its card leads the queue
+until acknowledged; the card survives a reload. Escalated, it moves to the top marked escalated,
 and sounds the alarm again only on a supervisor's dashboard (the event's audience)."""
 
 import json
@@ -67,39 +67,39 @@ def test_a_kiosk_sos_flashes_and_stays_pinned_until_acknowledged(
 
     assert kiosk_post(asgi_server, kiosk, "b-1") == 201
     expect(page.locator(".sz-sos-marker")).to_have_count(1, timeout=10_000)
-    pinned = page.locator("#sz-sos-pinned li.sz-sos-pinned")
+    pinned = page.locator("#sz-queue li.sz-sos-pinned")
     expect(pinned).to_have_count(1)
     expect(pinned).to_contain_text(kiosk.name)
     expect(pinned.locator(".sz-nearby li[data-kind=patrol_point]")).to_contain_text(
-        f"{point.name} · 80 m"
+        f"{point.name} · 80 ม."
     )
 
-    expect(page.locator("#sz-sos-pinned")).to_have_attribute("data-alarms", "1")
-    expect(boss.locator("#sz-sos-pinned")).to_have_attribute("data-alarms", "1", timeout=10_000)
+    expect(page.locator("#sz-queue")).to_have_attribute("data-alarms", "1")
+    expect(boss.locator("#sz-queue")).to_have_attribute("data-alarms", "1", timeout=10_000)
 
     # Not acknowledged in time: escalated. Both desks mark it; only the supervisor's alarms.
     sos = SosEvent.objects.get()
     services.sos_escalate_overdue(now=sos.received_at.replace(microsecond=0) + timedelta(hours=1))
     for desk in (page, boss):
-        escalated = desk.locator("#sz-sos-pinned li.sz-sos-escalated")
+        escalated = desk.locator("#sz-queue li.sz-sos-escalated")
         expect(escalated).to_have_count(1, timeout=10_000)
         expect(escalated).to_have_attribute("data-escalated", "true")
         expect(escalated.locator(".sz-sos-escalated-tag")).to_have_count(1)
         expect(desk.locator(".sz-sos-marker.sz-sos-marker-escalated")).to_have_count(1)
-    expect(boss.locator("#sz-sos-pinned")).to_have_attribute("data-alarms", "2")
-    expect(page.locator("#sz-sos-pinned")).to_have_attribute("data-alarms", "1")
+    expect(boss.locator("#sz-queue")).to_have_attribute("data-alarms", "2")
+    expect(page.locator("#sz-queue")).to_have_attribute("data-alarms", "1")
 
     page.reload()
-    expect(page.locator("#sz-sos-pinned li.sz-sos-pinned")).to_have_count(1, timeout=10_000)
-    expect(page.locator("#sz-sos-pinned li.sz-sos-escalated")).to_have_count(1)
-    expect(page.locator("#sz-sos-pinned .sz-nearby li[data-kind=patrol_point]")).to_contain_text(
-        f"{point.name} · 80 m"
+    expect(page.locator("#sz-queue li.sz-sos-pinned")).to_have_count(1, timeout=10_000)
+    expect(page.locator("#sz-queue li.sz-sos-escalated")).to_have_count(1)
+    expect(page.locator("#sz-queue .sz-nearby li[data-kind=patrol_point]")).to_contain_text(
+        f"{point.name} · 80 ม."
     )  # the open SOS list carries the nearest help too
 
     services.sos_acknowledge(actor=officer, sos_id=sos.pk)
-    expect(page.locator("#sz-sos-pinned li")).to_have_count(0, timeout=10_000)
+    expect(page.locator("#sz-queue li[data-kind=sos]")).to_have_count(0, timeout=10_000)
     expect(page.locator(".sz-sos-marker")).to_have_count(0)
-    expect(boss.locator("#sz-sos-pinned li")).to_have_count(0, timeout=10_000)
+    expect(boss.locator("#sz-queue li[data-kind=sos]")).to_have_count(0, timeout=10_000)
     assert errors == []
     boss_context.close()
     context.close()
@@ -108,7 +108,7 @@ def test_a_kiosk_sos_flashes_and_stays_pinned_until_acknowledged(
 def test_an_sos_acknowledged_while_the_dashboard_loads_is_not_pinned_again(
     browser, asgi_server, station, zone, kiosk, officer
 ):
-    """The page fetches the open SOS as it loads. If the SOS is acknowledged after that list
+    """The page fetches its queue as it loads. If the SOS is acknowledged after that list
     was read but before the page uses it, the list is stale: it must not pin the SOS again."""
     from playwright.sync_api import expect
 
@@ -123,22 +123,22 @@ def test_an_sos_acknowledged_while_the_dashboard_loads_is_not_pinned_again(
         officer,
         errors,
         before=lambda p: p.route(
-            "**/api/v1/sos/open/", lambda route: held.append((route, route.fetch()))
+            "**/api/v1/dashboard/queue/**", lambda route: held.append((route, route.fetch()))
         ),
     )
     for _ in range(50):
         if held:
             break
         page.wait_for_timeout(200)
-    assert held, "the dashboard did not ask for the open SOS"
-    assert held[0][1].json()[0]["id"] == sos.pk
+    assert held, "the dashboard did not ask for its queue"
+    assert held[0][1].json()["items"][0]["id"] == sos.pk
 
     services.sos_acknowledge(actor=officer, sos_id=sos.pk)
     expect(page.locator('#feed li[data-kind="sos.acknowledged"]')).to_have_count(1, timeout=10_000)
     route, stale = held[0]
     route.fulfill(response=stale)
     page.wait_for_timeout(1000)
-    expect(page.locator("#sz-sos-pinned li")).to_have_count(0)
+    expect(page.locator("#sz-queue li[data-kind=sos]")).to_have_count(0)
     expect(page.locator(".sz-sos-marker")).to_have_count(0)
     assert errors == []
     context.close()

@@ -1,5 +1,6 @@
 /* Community on the duty desk: the network's open decisions above the live feed, refreshed
- * when a decision changes. Loaded after smartzone's dashboard.js. */
+ * when a decision changes, and the partners (shops, banks, volunteers) as a map layer.
+ * Loaded after smartzone's dashboard.js. */
 (function () {
   "use strict";
   var SZ = window.SmartZone;
@@ -15,9 +16,9 @@
   var box = document.createElement("ul");
   box.id = "sz-open-decisions";
   box.dataset.testid = "open-decisions";
-  var anchor = SZ.feed.previousElementSibling || SZ.feed;
-  SZ.feed.parentNode.insertBefore(heading, anchor);
-  SZ.feed.parentNode.insertBefore(box, anchor);
+  var anchor = document.getElementById("sz-notices") || SZ.feed;
+  anchor.parentNode.insertBefore(heading, anchor);
+  anchor.parentNode.insertBefore(box, anchor);
 
   function render(rows) {
     box.textContent = "";
@@ -45,5 +46,29 @@
   ["decision.created", "decision.updated", "decision.done", "decision.reopened"].forEach(function (kind) {
     SZ.onEvent(kind, load);
   });
-  fetchOpen();
+  SZ.afterReady(fetchOpen);
+
+  var partners = SZ.addOverlay("partners", L.featureGroup());
+  function showPartner(p) {
+    if (typeof p.lat !== "number" || typeof p.lng !== "number") return;
+    var icon = L.divIcon({ className: "sz-partner", iconSize: [14, 14] });
+    var popup = document.createElement("div");
+    popup.appendChild(SZ.text(p.name, "sz-partner-name"));
+    popup.appendChild(document.createElement("br"));
+    popup.appendChild(SZ.text(p.kind_label || p.kind));
+    if (p.phone) {
+      var call = document.createElement("a");
+      call.href = "tel:" + String(p.phone).replace(/[^0-9+]/g, "");
+      call.textContent = " · " + p.phone;
+      popup.appendChild(call);
+    }
+    L.marker([p.lat, p.lng], { icon: icon })
+      .bindTooltip(SZ.text(p.name + " · " + (p.kind_label || p.kind)))
+      .bindPopup(popup).addTo(partners);
+  }
+  SZ.afterReady(function () {
+    SZ.getJSON("/api/v1/community/partners/?limit=500&station=" + SZ.config.station).then(function (page) {
+      (page.results || page).forEach(showPartner);
+    }).catch(function () { /* the map works without them */ });
+  });
 })();

@@ -25,8 +25,10 @@
       onEachFeature: function (f, shape) {
         var p = f.properties;
         var sign = p.change > 0 ? "+" : "";
-        shape.bindTooltip(p.count + " " + labels.incidents + " (" + labels.previous + " " + p.previous +
-          ", " + sign + p.change + ")");
+        var words = document.createElement("span");
+        words.textContent = p.count + " " + labels.incidents + " (" + labels.previous + " " + p.previous +
+          ", " + sign + p.change + ")";
+        shape.bindTooltip(words);
       },
     }).addTo(layer);
     return layer;

@@ -6,20 +6,18 @@
   if (!SZ) { return; }
   var map = SZ.map;
   var station = "?station=" + SZ.config.station;
-  var points = L.featureGroup().addTo(map);
-  var checkins = L.featureGroup().addTo(map);
-  var officers = L.featureGroup().addTo(map);
-  SZ.layers.patrolPoints = points;
-  SZ.layers.patrolCheckins = checkins;
-  SZ.layers.patrolOfficers = officers;
+  var points = SZ.addOverlay("patrolPoints", L.featureGroup());
+  var checkins = SZ.addOverlay("patrolCheckins", L.featureGroup());
+  var officers = SZ.addOverlay("patrolOfficers", L.featureGroup());
 
   var pointShapes = {};
   function addPoint(p) {
     if (pointShapes[p.id]) { points.removeLayer(pointShapes[p.id]); delete pointShapes[p.id]; }
     if (p.active === false) { return; }
     pointShapes[p.id] = L.circle([p.lat, p.lng], {
-      radius: p.radius_m, color: "#b3261e", weight: 1, fillOpacity: 0.06, className: "sz-patrol-point",
-    }).bindTooltip(p.name + " · " + p.short_id).addTo(points);
+      radius: p.radius_m, color: "#6d4c41", weight: 2, dashArray: "4 3", fillOpacity: 0.08,
+      className: "sz-patrol-point",
+    }).bindTooltip(SZ.text(p.name + " · " + p.short_id)).addTo(points);
   }
   SZ.getJSON("/api/v1/patrol/points/geojson/" + station).then(function (fc) {
     fc.features.forEach(function (f) { addPoint(f.properties); });
@@ -34,7 +32,7 @@
       radius: 7, weight: 2, fillOpacity: 0.9,
       color: p.away ? "#e65100" : "#2e7d32",
       className: "sz-patrol-checkin" + (p.away ? " sz-patrol-away" : ""),
-    }).bindTooltip(p.point_name + " · " + p.officer_name + " · " + Math.round(p.distance_m) + " m");
+    }).bindTooltip(SZ.text(p.point_name + " · " + p.officer_name + " · " + SZ.t("metres", { n: Math.round(p.distance_m) })));
     marker.addTo(checkins);
   });
 
@@ -55,9 +53,9 @@
     if (entry && entry.reportedAt > Date.parse(pos.reported_at)) { return; }
     if (!entry) {
       var marker = L.circleMarker([pos.lat, pos.lng], {
-        radius: 9, weight: 3, color: "#0d47a1", fillColor: "#42a5f5", fillOpacity: 0.9,
+        radius: 8, weight: 3, color: "#0d2a4d", fillColor: "#29b6f6", fillOpacity: 1,
         className: "sz-patrol-officer",
-      }).bindTooltip(pos.officer_name).addTo(officers);
+      }).bindTooltip(SZ.text(pos.officer_name)).addTo(officers);
       var el = marker.getElement && marker.getElement();
       if (el) { el.setAttribute("data-officer", pos.officer); el.setAttribute("data-shift", pos.shift); }
       entry = moving[key] = { marker: marker, shift: pos.shift };
@@ -82,5 +80,7 @@
       if (moving[key].shift === event.payload.shift) { removeOfficer(key); }
     });
   });
-  SZ.getJSON("/api/v1/patrol/positions/" + station).then(function (rows) { rows.forEach(place); });
+  SZ.afterReady(function () {
+    SZ.getJSON("/api/v1/patrol/positions/" + station).then(function (rows) { rows.forEach(place); });
+  });
 })();

@@ -1,8 +1,8 @@
-/* SOS on the duty desk: a flashing marker, an item pinned at the top of the feed until it is
- * acknowledged, an alarm beep, and the kiosks with their health. Loaded after smartzone's
- * dashboard.js; open SOS are fetched on load so pinned items survive a reload.
- * An escalated SOS (not acknowledged in time) moves to the top, marked "escalated"; it sounds
- * the alarm again only on the dashboards of its audience (supervisors and admins). */
+/* SOS on the duty desk: its card leads the queue (smartzone's dashboard.js draws the cards from
+ * /api/v1/dashboard/queue/), a flashing marker on the map while it waits, the alarm, and the
+ * kiosks with their health. An escalated SOS (not acknowledged in time) goes to the top marked
+ * "escalated"; it sounds the alarm again only on the dashboards of its audience (supervisors
+ * and admins). Acknowledged or closed, it leaves the queue and the map. */
 (function () {
   "use strict";
   var SZ = window.SmartZone;
@@ -12,128 +12,77 @@
   css.href = document.currentScript.src.replace(/dashboard\.js(\?.*)?$/, "sos.css");
   document.head.appendChild(css);
 
-  var sosLayer = L.featureGroup().addTo(SZ.map);
-  var kioskLayer = L.featureGroup().addTo(SZ.map);
-  SZ.layers.sos = sosLayer;
-  SZ.layers.kiosks = kioskLayer;
-  var open = {};  // sos id -> {marker, item}
-  // SOS acknowledged or closed since the page loaded: the open list fetched on load (or an
-  // older event arriving late) may still show them as open and must not pin them again.
-  var ended = {};
+  var sosLayer = SZ.addOverlay("sos", L.featureGroup());
+  var kioskLayer = SZ.addOverlay("kiosks", L.featureGroup(), {
+    legend: [
+      { symbol: "sz-sym-kiosk-online", label: SZ.t("camera.online") },
+      { symbol: "sz-sym-kiosk-offline", label: SZ.t("camera.offline") },
+    ],
+  });
+  var markers = {};  // sos id -> marker
   var kiosks = {};
-  var pinned = document.createElement("ul");
-  pinned.id = "sz-sos-pinned";
-  SZ.feed.parentNode.insertBefore(pinned, SZ.feed);
 
-  function beep() {
-    try {
-      var Ctx = window.AudioContext || window.webkitAudioContext;
-      var ctx = new Ctx();
-      [0, 0.35, 0.7].forEach(function (t) {
-        var osc = ctx.createOscillator();
-        var gain = ctx.createGain();
-        osc.frequency.value = 880;
-        osc.connect(gain); gain.connect(ctx.destination);
-        gain.gain.value = 0.2;
-        osc.start(ctx.currentTime + t); osc.stop(ctx.currentTime + t + 0.25);
-      });
-    } catch (e) { /* no audio: the flashing marker still shows */ }
-  }
+  // The open SOS on the map follow the queue's SOS cards.
+  SZ.queue.on("items", function (items) {
+    var open = {};
+    items.forEach(function (item) {
+      if (item.kind !== "sos") return;
+      open[item.id] = true;
+      var marker = markers[item.id];
+      if (!marker) {
+        var icon = L.divIcon({ className: "sz-sos-marker", iconSize: [24, 24] });
+        marker = markers[item.id] = L.marker([item.lat, item.lng], { icon: icon, zIndexOffset: 1000 })
+          .bindTooltip(SZ.text(item.kind_label + " · " + item.title)).addTo(sosLayer);
+        marker.on("click", function () { window.location.href = item.url; });
+      }
+      var element = marker.getElement && marker.getElement();
+      if (element) { element.classList.toggle("sz-sos-marker-escalated", !!item.escalated); }
+    });
+    Object.keys(markers).forEach(function (id) {
+      if (!open[id]) { sosLayer.removeLayer(markers[id]); delete markers[id]; }
+    });
+  });
 
-  // Every alarm sounded is counted on the pinned list (data-alarms), so it can be checked.
-  function alarm() {
-    pinned.dataset.alarms = String(Number(pinned.dataset.alarms || 0) + 1);
-    beep();
-  }
-
-  function pin(sos, sound) {
-    if (open[sos.id] || ended[sos.id]) return;
-    var icon = L.divIcon({ className: "sz-sos-marker", iconSize: [24, 24] });
-    var marker = L.marker([sos.lat, sos.lng], { icon: icon })
-      .bindTooltip("SOS · " + (sos.name || sos.kiosk_name || "")).addTo(sosLayer);
-    var item = document.createElement("li");
-    item.className = "sz-sos-pinned";
-    item.dataset.sos = sos.id;
-    var link = document.createElement("a");
-    link.href = "/sos/" + sos.id + "/";
-    link.textContent = "SOS #" + sos.id + " · " + (sos.name || sos.kiosk_name || "") +
-      (sos.message ? " · " + sos.message : "");
-    item.appendChild(link);
-    var help = nearbyList(sos.nearby);
-    if (help) item.appendChild(help);
-    pinned.insertBefore(item, pinned.firstChild);
-    open[sos.id] = { marker: marker, item: item };
-    if (sound) alarm();
-    if (sos.escalated_at) escalate(sos, false);
-  }
+  // An SOS already waiting when the page opens alarms once (or flashes the title).
+  var first = true;
+  SZ.queue.on("items", function (items) {
+    if (!first) return;
+    first = false;
+    var waiting = items.filter(function (item) { return item.kind === "sos"; });
+    var rang = Number(document.getElementById("sz-queue").dataset.alarms || 0);
+    if (waiting.length && !rang) SZ.alarm("sos:" + waiting[0].id, "SOS · " + waiting[0].title);
+  });
 
   function forMe(audience) {
     if (audience !== "supervisors") return true;
     return SZ.config.role === "supervisor" || SZ.config.role === "admin";
   }
 
-  function escalate(sos, sound) {
-    if (!open[sos.id]) pin(sos, false);
-    var entry = open[sos.id];
-    if (!entry || entry.escalated) return;
-    entry.escalated = true;
-    entry.item.classList.add("sz-sos-escalated");
-    entry.item.dataset.escalated = "true";
-    var tag = document.createElement("strong");
-    tag.className = "sz-sos-escalated-tag";
-    tag.textContent = SZ.config.labels["sos.escalated"] || "escalated";
-    entry.item.insertBefore(tag, entry.item.firstChild);
-    pinned.insertBefore(entry.item, pinned.firstChild);
-    var el = entry.marker.getElement && entry.marker.getElement();
-    if (el) el.classList.add("sz-sos-marker-escalated");
-    if (sound) alarm();
-  }
-
-  // The nearest help the server found when the SOS came in (cameras, patrol points, officers).
-  function nearbyList(nearby) {
-    if (!nearby || !nearby.length) return null;
-    var list = document.createElement("ul");
-    list.className = "sz-nearby";
-    nearby.forEach(function (n) {
-      var li = document.createElement("li");
-      li.dataset.kind = n.kind;
-      li.textContent = (n.kind_label || n.kind) + ": " + n.name + " · " + Math.round(n.distance_m) + " m";
-      list.appendChild(li);
-    });
-    return list;
-  }
-
-  function unpin(id) {
-    var entry = open[id];
-    if (!entry) return;
-    sosLayer.removeLayer(entry.marker);
-    entry.item.remove();
-    delete open[id];
-  }
-
   function showKiosk(k) {
     if (kiosks[k.id]) kioskLayer.removeLayer(kiosks[k.id]);
-    var icon = L.divIcon({ className: "sz-kiosk-" + k.status, iconSize: [14, 14] });
+    if (k.retired) { delete kiosks[k.id]; return; }
+    var status = k.status === "online" ? "online" : "offline";
+    var icon = L.divIcon({ className: "sz-kiosk sz-kiosk-" + status, iconSize: [16, 16] });
     kiosks[k.id] = L.marker([k.lat, k.lng], { icon: icon })
-      .bindTooltip(k.name + " · " + k.status).addTo(kioskLayer);
+      .bindTooltip(SZ.text(k.name + " · " + SZ.t("camera." + status))).addTo(kioskLayer);
   }
 
-  SZ.onEvent("sos.raised", function (event) { pin(event.payload, true); });
-  SZ.onEvent("sos.escalated", function (event) {
-    escalate(event.payload, forMe(event.payload.audience));
+  SZ.onEvent("sos.raised", function (event, map, fresh) {
+    if (fresh) SZ.alarm("sos:" + event.payload.id, "SOS · " + (event.payload.name || ""));
+    if (fresh) SZ.queue.refresh();
   });
-  ["sos.acknowledged", "sos.closed"].forEach(function (kind) {
-    SZ.onEvent(kind, function (event) {
-      ended[event.payload.id] = true;
-      unpin(event.payload.id);
-    });
+  SZ.onEvent("sos.escalated", function (event, map, fresh) {
+    if (fresh && forMe(event.payload.audience)) {
+      SZ.alarm("sos:" + event.payload.id, "SOS · " + (event.payload.name || ""));
+    }
+    if (fresh) SZ.queue.refresh();
+  });
+  ["sos.acknowledged", "sos.dispatched", "sos.on_scene", "sos.closed"].forEach(function (kind) {
+    SZ.onEvent(kind, function (event) { SZ.queue.end("sos:" + event.payload.id); });
   });
   ["kiosk.created", "kiosk.online", "kiosk.offline"].forEach(function (kind) {
     SZ.onEvent(kind, function (event) { showKiosk(event.payload); });
   });
 
-  SZ.getJSON("/api/v1/sos/open/").then(function (list) {
-    list.forEach(function (sos) { if (sos.state === "received") pin(sos, false); });
-  });
   SZ.getJSON("/api/v1/sos/kiosks/").then(function (list) { list.forEach(showKiosk); });
 })();
