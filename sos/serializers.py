@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from smartzone import registry
 from sos.models import SosEvent
+from sos.services import nearby_of
 
 MAX_SNAPSHOT_BYTES = 1024 * 1024
 
@@ -97,5 +98,4 @@ class OpenSosSerializer(SosSerializer):
 
     @extend_schema_field(NearbySerializer(many=True))
     def get_nearby(self, sos: SosEvent) -> list[dict]:
-        found = registry.find_nearby(station_id=sos.station_id, lat=sos.lat, lng=sos.lng)
-        return registry.nearby_payload(found)
+        return registry.nearby_payload(nearby_of(sos))

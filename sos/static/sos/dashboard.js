@@ -48,9 +48,7 @@
 
   function pin(sos, sound) {
     if (open[sos.id] || ended[sos.id]) return;
-    var icon = L.divIcon({ className: "sz-sos-marker", iconSize: [24, 24] });
-    var marker = L.marker([sos.lat, sos.lng], { icon: icon })
-      .bindTooltip("SOS · " + (sos.name || sos.kiosk_name || "")).addTo(sosLayer);
+    var marker = place(sos, null);
     var item = document.createElement("li");
     item.className = "sz-sos-pinned";
     item.dataset.sos = sos.id;
@@ -65,6 +63,15 @@
     open[sos.id] = { marker: marker, item: item };
     if (sound) alarm();
     if (sos.escalated_at) escalate(sos, false);
+  }
+
+  // A phone SOS may come in before the phone gave its position: no marker until it does.
+  function place(sos, marker) {
+    if (typeof sos.lat !== "number" || typeof sos.lng !== "number") return marker;
+    if (marker) { marker.setLatLng([sos.lat, sos.lng]); return marker; }
+    var icon = L.divIcon({ className: "sz-sos-marker", iconSize: [24, 24] });
+    return L.marker([sos.lat, sos.lng], { icon: icon })
+      .bindTooltip("SOS · " + (sos.name || sos.kiosk_name || "")).addTo(sosLayer);
   }
 
   function forMe(audience) {
@@ -84,7 +91,7 @@
     tag.textContent = SZ.config.labels["sos.escalated"] || "escalated";
     entry.item.insertBefore(tag, entry.item.firstChild);
     pinned.insertBefore(entry.item, pinned.firstChild);
-    var el = entry.marker.getElement && entry.marker.getElement();
+    var el = entry.marker && entry.marker.getElement && entry.marker.getElement();
     if (el) el.classList.add("sz-sos-marker-escalated");
     if (sound) alarm();
   }
@@ -106,7 +113,7 @@
   function unpin(id) {
     var entry = open[id];
     if (!entry) return;
-    sosLayer.removeLayer(entry.marker);
+    if (entry.marker) sosLayer.removeLayer(entry.marker);
     entry.item.remove();
     delete open[id];
   }
@@ -119,6 +126,15 @@
   }
 
   SZ.onEvent("sos.raised", function (event) { pin(event.payload, true); });
+  SZ.onEvent("sos.located", function (event) {
+    var entry = open[event.payload.id];
+    if (!entry) return;
+    entry.marker = place(event.payload, entry.marker);
+    var old = entry.item.querySelector(".sz-nearby");
+    var help = nearbyList(event.payload.nearby);
+    if (old) old.remove();
+    if (help) entry.item.appendChild(help);
+  });
   SZ.onEvent("sos.escalated", function (event) {
     escalate(event.payload, forMe(event.payload.audience));
   });
