@@ -18,6 +18,7 @@
   var sent = null;      // {token, status_url, locate_url} once the SOS is stored
   var position = null;  // a position waiting for the SOS to be stored
   var busy = false;
+  var noPosition = false;  // the phone said it gives none
   var ORDER = ["received", "acknowledged", "dispatched", "on_scene", "closed"];
 
   function csrf() {
@@ -84,6 +85,7 @@
     showState(body.status);
     say("");
     if (position) sendPosition(position);
+    else if (noPosition) where.textContent = T.no_location_sent;
     else if (!body.status.located) where.textContent = T.located_later;
     setTimeout(poll, 3000);
   }
@@ -138,7 +140,10 @@
     if (phone.value.trim()) {
       // A number to call back: the SOS goes now, the position follows.
       send(false);
-      locate(sendPosition, function () { if (sent) where.textContent = T.no_location_sent; else position = null; });
+      locate(sendPosition, function () {
+        noPosition = true;
+        if (sent) where.textContent = T.no_location_sent;
+      });
       return;
     }
     say(T.locating);
