@@ -150,7 +150,9 @@
     locate(function (pos) { position = pos; send(true); }, function () {
       busy = false;
       button.disabled = false;
-      say(T.no_location);
+      say("");
+      phoneError.textContent = T.no_location;  // next to the box to fill in
+      phoneError.hidden = false;
       phone.focus();
     });
   });
