@@ -67,10 +67,13 @@
     if (!sent) return;
     fetch(sent.status_url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) {
-        if (r.status === 404) { forget(); return null; }
+        if (r.status === 404) { return "gone"; }
         return r.ok ? r.json() : null;
       })
       .then(function (status) {
+        if (status === "gone") {  // a kept link that leads nowhere: offer the button again
+          forget(); sent = null; form.hidden = false; panel.hidden = true; say(""); return;
+        }
         if (status) { showState(status); say(""); }
         if (!status || status.state !== "closed") setTimeout(poll, 3000);
         else forget();
