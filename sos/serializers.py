@@ -88,12 +88,13 @@ class NearbySerializer(serializers.Serializer):
 
 
 class OpenSosSerializer(SosSerializer):
-    """An open SOS as the dashboard pins it: with the nearest help (as in its live alert)."""
+    """An open SOS as the dashboard pins it: with the nearest help (as in its live alert) and
+    the number to call back (for the station's officers only: never in an event payload)."""
 
     nearby = serializers.SerializerMethodField()
 
     class Meta(SosSerializer.Meta):
-        fields = [*SosSerializer.Meta.fields, "nearby"]
+        fields = [*SosSerializer.Meta.fields, "callback_phone", "nearby"]
         read_only_fields = fields
 
     @extend_schema_field(NearbySerializer(many=True))

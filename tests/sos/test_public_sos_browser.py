@@ -48,6 +48,7 @@ def test_a_number_alone_raises_an_sos_the_desk_sees_and_the_phone_follows(
     # The desk: pinned at the top of the feed, with no marker until a position comes.
     pinned = desk.locator(f"#sz-sos-pinned li.sz-sos-pinned[data-sos='{sos.pk}']")
     expect(pinned).to_have_count(1, timeout=10_000)
+    expect(pinned.locator("a.sz-sos-callback")).to_have_attribute("href", "tel:0812345678")
     expect(desk.locator(".sz-sos-marker")).to_have_count(0)
 
     # An officer takes it on the SOS page: the phone says so by itself.

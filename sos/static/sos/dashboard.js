@@ -61,8 +61,25 @@
     if (help) item.appendChild(help);
     pinned.insertBefore(item, pinned.firstChild);
     open[sos.id] = { marker: marker, item: item };
+    // The number to call back is not in the live event (events keep no phone numbers): the
+    // station's open list has it.
+    if (sos.callback_phone) callback(open[sos.id], sos.callback_phone);
+    else if (sos.source === "public") {
+      SZ.getJSON("/api/v1/sos/open/").then(function (list) {
+        list.forEach(function (s) { if (open[s.id]) callback(open[s.id], s.callback_phone); });
+      });
+    }
     if (sound) alarm();
     if (sos.escalated_at) escalate(sos, false);
+  }
+
+  function callback(entry, phone) {
+    if (!phone || entry.item.querySelector(".sz-sos-callback")) return;
+    var call = document.createElement("a");
+    call.className = "sz-sos-callback";
+    call.href = "tel:" + (phone.charAt(0) === "+" ? "+" : "") + phone.replace(/[^0-9]/g, "");
+    call.textContent = "☎ " + phone;
+    entry.item.insertBefore(call, entry.item.children[1] || null);
   }
 
   // A phone SOS may come in before the phone gave its position: no marker until it does.
