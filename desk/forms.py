@@ -84,30 +84,55 @@ class GenerateForm(forms.Form):
 SCORES = [(n, str(n)) for n in range(1, 6)]
 
 
+SCORE_REQUIRED = _("Choose a score from 1 to 5.")
+
+
+def _score(label) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=label,
+        choices=SCORES,
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": SCORE_REQUIRED, "invalid_choice": SCORE_REQUIRED},
+    )
+
+
 class SurveyForm(forms.Form):
-    station = forms.ModelChoiceField(label=_("Police station"), queryset=None, to_field_name="code")
-    safe_in_zone = forms.TypedChoiceField(
-        label=_("How safe do you feel in the zone?"),
-        choices=SCORES,
-        coerce=int,
-        widget=forms.RadioSelect,
+    """The three questions, and the station they are for: with one station it is that one
+    (nothing to send), with several the resident picks it from a list."""
+
+    station = forms.ModelChoiceField(
+        label=_("Police station"),
+        queryset=None,
+        to_field_name="code",
+        empty_label=_("Choose your police station"),
+        error_messages={
+            "required": _("Choose your police station from the list."),
+            "invalid_choice": _("Choose your police station from the list."),
+        },
     )
-    safe_at_night = forms.TypedChoiceField(
-        label=_("How safe do you feel there at night?"),
-        choices=SCORES,
-        coerce=int,
-        widget=forms.RadioSelect,
-    )
-    trust_response = forms.TypedChoiceField(
-        label=_("How much do you trust the station to respond when you need it?"),
-        choices=SCORES,
-        coerce=int,
-        widget=forms.RadioSelect,
-    )
+    safe_in_zone = _score(_("How safe do you feel in the zone?"))
+    safe_at_night = _score(_("How safe do you feel there at night?"))
+    trust_response = _score(_("How much do you trust the station to respond when you need it?"))
 
     def __init__(self, *args, stations, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["station"].queryset = stations
-        if stations.count() == 1:
-            self.fields["station"].initial = stations.first().code
-            self.fields["station"].widget = forms.HiddenInput()
+        field = self.fields["station"]
+        field.queryset = stations
+        only = list(stations[:2])
+        self.only_station = only[0] if len(only) == 1 else None
+        if self.only_station is not None:
+            field.required = False
+            field.widget = forms.HiddenInput()
+            self.initial["station"] = self.only_station.code
+
+    def clean_station(self):
+        return self.cleaned_data.get("station") or self.only_station
+
+    def error_summary(self) -> list[tuple[str, str]]:
+        """(field label, what to do) for every error, for the list at the top of the page."""
+        return [
+            (str(self.fields[name].label) if name in self.fields else "", message)
+            for name, errors in self.errors.items()
+            for message in errors
+        ]

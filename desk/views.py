@@ -268,8 +268,8 @@ def survey(request):
     stations = Station.objects.order_by("name")
     cookie_id, new = _cookie_id(request)
     if request.method == "GET":
-        initial = {"station": request.GET.get("station", "")[:40]}
-        form = SurveyForm(initial=initial, stations=stations)
+        chosen = request.GET.get("station", "")[:40]
+        form = SurveyForm(initial={"station": chosen} if chosen else {}, stations=stations)
         return _with_cookie(
             request, render(request, "desk/survey.html", {"form": form}), cookie_id, new
         )

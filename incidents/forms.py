@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from incidents.models import Category, Report
+from incidents.models import Category, Report, validate_occurred_not_in_future
 from smartzone import geo, widgets
 from smartzone.photos import MAX_PHOTOS
 
@@ -88,6 +88,7 @@ class ReportForm(LocationMixin, forms.Form):
     occurred_at = forms.DateTimeField(
         label=_("When did it happen?"),
         required=False,
+        validators=[validate_occurred_not_in_future],
         widget=widgets.DateTimeInput(),
     )
     lat = forms.FloatField(required=False, widget=forms.HiddenInput)

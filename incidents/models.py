@@ -1,11 +1,13 @@
 """Citizen reports and tip-offs, their photos, updates and state changes."""
 
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
 from django.db import models
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from smartzone.media import PrivateStorage
@@ -28,6 +30,22 @@ def normalise_tracking_code(text: str) -> str:
 
 def format_tracking_code(code: str) -> str:
     return f"{code[:4]}-{code[4:]}" if len(code) == TRACKING_LENGTH else code
+
+
+# A phone's clock may run this far ahead of the server's: such a time is not "in the future".
+CLOCK_SKEW = timedelta(minutes=2)
+
+
+def validate_occurred_not_in_future(value) -> None:
+    """Refuse an incident time later than now (give or take the clock skew of a phone)."""
+    if value is not None and value > timezone.now() + CLOCK_SKEW:
+        raise ValidationError(
+            _(
+                "The time it happened cannot be in the future. Give the time it happened, "
+                "or leave it empty."
+            ),
+            code="future",
+        )
 
 
 def photo_storage() -> FileSystemStorage:

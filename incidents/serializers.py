@@ -8,7 +8,14 @@ from rest_framework import serializers
 
 from incidents import selectors
 from incidents.forms import PHONE
-from incidents.models import Category, Report, ReportPhoto, ReportTransition, ReportUpdate
+from incidents.models import (
+    Category,
+    Report,
+    ReportPhoto,
+    ReportTransition,
+    ReportUpdate,
+    validate_occurred_not_in_future,
+)
 from smartzone import geo
 from smartzone.photos import MAX_PHOTOS
 
@@ -44,7 +51,12 @@ class ReportCreateSerializer(serializers.Serializer):
     kind = enum_field(Report.Kind.choices, default=Report.Kind.REPORT)
     category = CategoryCodeField()
     description = serializers.CharField(max_length=5000)
-    occurred_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    occurred_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        validators=[validate_occurred_not_in_future],
+    )
     lat = serializers.FloatField(min_value=-90, max_value=90)
     lng = serializers.FloatField(min_value=-180, max_value=180)
     anonymous = serializers.BooleanField(default=False)

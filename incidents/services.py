@@ -27,6 +27,7 @@ from incidents.models import (
     ReportPhoto,
     ReportTransition,
     ReportUpdate,
+    validate_occurred_not_in_future,
 )
 from smartzone import access, geo, registry
 from smartzone.audit import actor_label, audit_append, audit_append_many
@@ -326,6 +327,10 @@ def report_submit(
         raise ValidationError({"lat": str(exc)}) from None
     if not category.active:
         raise ValidationError({"category": _("This category is no longer offered.")})
+    try:
+        validate_occurred_not_in_future(occurred_at)
+    except ValidationError as exc:
+        raise ValidationError({"occurred_at": exc.messages}) from None
     submission |= {
         "photos": clean_photos(photos),
         "ip": ip,

@@ -10,6 +10,7 @@ urlpatterns = [
     path("report/", views.report_submit, name="submit"),
     path("report/track/", views.report_track, name="track"),
     path("report/track/<str:code>/", views.report_status, name="status"),
+    path("report/sent/<str:code>/", views.report_sent, name="sent"),
     path("report/manifest.webmanifest", views.manifest, name="manifest"),
     path("report/sw.js", views.service_worker, name="service-worker"),
     # Officers.

@@ -139,17 +139,20 @@ def report_submit(request):
                 _add_errors(form, exc)
             else:
                 status_url = reverse("incidents:status", args=[report.tracking_code])
+                sent_url = reverse("incidents:sent", args=[report.tracking_code])
                 if wants_json(request):
                     return JsonResponse(
                         {
                             "code": report.display_code,
                             "status_url": status_url,
+                            "sent_url": sent_url,
                             "message": _("Sent. Your tracking code is %(code)s.")
                             % {"code": report.display_code},
                         },
                         status=201 if created else 200,
                     )
-                return redirect(f"{status_url}?new=1")
+                # Post/redirect/get: reloading or going back does not post the report again.
+                return redirect(sent_url)
         if wants_json(request):
             return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
         status = 400
@@ -185,7 +188,7 @@ def _add_errors(form, exc: ValidationError) -> None:
 # --- tracking -------------------------------------------------------------------------------
 
 
-def _track(request, code: str):
+def _track(request, code: str, template: str = "incidents/status.html"):
     if track_limited(request, increment=False):
         return render(
             request,
@@ -211,7 +214,7 @@ def _track(request, code: str):
         )
     return render(
         request,
-        "incidents/status.html",
+        template,
         {
             "report": report,
             "updates": selectors.public_updates(report),
@@ -253,6 +256,13 @@ def report_track(request):
 @require_GET
 def report_status(request, code: str):
     return _track(request, code)
+
+
+@never_cache
+@require_GET
+def report_sent(request, code: str):
+    """Where a citizen lands once a report is in: its tracking code, to copy and to follow."""
+    return _track(request, code, "incidents/sent.html")
 
 
 # --- the web app: manifest and service worker ---------------------------------------------------

@@ -15,6 +15,7 @@ class SosConfig(AppConfig):
         registry.register_event_labels(
             {
                 "sos.raised": _("SOS!"),
+                "sos.located": _("SOS position received"),
                 "sos.acknowledged": _("SOS acknowledged"),
                 "sos.dispatched": _("Officers sent to SOS"),
                 "sos.on_scene": _("Officers on scene"),

@@ -138,8 +138,14 @@ class SosEvent(models.Model):
         verbose_name=_("kiosk"),
     )
     client_event_id = models.CharField(_("kiosk event id"), max_length=80, blank=True)
-    lat = models.FloatField(_("latitude"), validators=LATITUDE)
-    lng = models.FloatField(_("longitude"), validators=LONGITUDE)
+    # None only for a phone SOS sent before the phone gave its position (added later by
+    # sos_public_locate); a kiosk SOS always has the kiosk's position or its own.
+    lat = models.FloatField(_("latitude"), validators=LATITUDE, null=True, blank=True)
+    lng = models.FloatField(_("longitude"), validators=LONGITUDE, null=True, blank=True)
+    # SHA-256 of the token the phone that raised a public SOS holds: it alone may add the
+    # position and read the state (sos.services.sos_public_raise). Blank for kiosk SOS.
+    public_token_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    located_at = models.DateTimeField(_("position received at"), null=True, blank=True)
     message = models.TextField(_("message"), blank=True, max_length=1000)
     callback_phone = models.CharField(_("callback phone"), max_length=30, blank=True)
     snapshot = models.ImageField(
@@ -177,7 +183,16 @@ class SosEvent(models.Model):
                 fields=["kiosk", "client_event_id"],
                 condition=models.Q(kiosk__isnull=False),
                 name="sos_event_id_unique_per_kiosk",
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(lat__isnull=True, lng__isnull=True)
+                | models.Q(lat__isnull=False, lng__isnull=False),
+                name="sos_lat_lng_both_or_neither",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(source="public") | models.Q(lat__isnull=False),
+                name="sos_kiosk_has_position",
+            ),
         ]
         indexes = [models.Index(fields=["station", "state"])]
 
@@ -199,6 +214,10 @@ class SosEvent(models.Model):
     @property
     def seconds_to_close(self) -> float | None:
         return self._seconds(self.received_at, self.closed_at)
+
+    @property
+    def has_position(self) -> bool:
+        return self.lat is not None and self.lng is not None
 
     @property
     def is_open(self) -> bool:

@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from smartzone import registry
 from sos.models import SosEvent
+from sos.services import nearby_of
 
 MAX_SNAPSHOT_BYTES = 1024 * 1024
 
@@ -91,15 +92,15 @@ class NearbySerializer(serializers.Serializer):
 
 
 class OpenSosSerializer(SosSerializer):
-    """An open SOS as the dashboard pins it: with the nearest help (as in its live alert)."""
+    """An open SOS as the dashboard pins it: with the nearest help (as in its live alert) and
+    the number to call back (for the station's officers only: never in an event payload)."""
 
     nearby = serializers.SerializerMethodField()
 
     class Meta(SosSerializer.Meta):
-        fields = [*SosSerializer.Meta.fields, "nearby"]
+        fields = [*SosSerializer.Meta.fields, "callback_phone", "nearby"]
         read_only_fields = fields
 
     @extend_schema_field(NearbySerializer(many=True))
     def get_nearby(self, sos: SosEvent) -> list[dict]:
-        found = registry.find_nearby(station_id=sos.station_id, lat=sos.lat, lng=sos.lng)
-        return registry.nearby_payload(found)
+        return registry.nearby_payload(nearby_of(sos))

@@ -20,6 +20,7 @@ from smartzone.audit import audit_append
 from smartzone.errors import save_file_or_refuse
 from smartzone.outbox import event_record
 from smartzone.photos import CleanPhoto, clean_photo
+from smartzone.tokens import key_hash
 from sos.models import Kiosk, SosEvent, new_secret, snapshot_storage
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,13 @@ def sos_payload(sos: SosEvent) -> dict:
         "url": reverse("sos:detail", args=[sos.pk]),
         "escalated_at": sos.escalated_at.isoformat() if sos.escalated_at else None,
     }
+
+
+def nearby_of(sos: SosEvent) -> dict:
+    """find_nearby around the SOS; nothing while a phone SOS has no position yet."""
+    if not sos.has_position:
+        return {}
+    return registry.find_nearby(station_id=sos.station_id, lat=sos.lat, lng=sos.lng)
 
 
 def _actor_label(actor) -> str | None:
@@ -218,7 +226,7 @@ def kiosk_health_check(*, now=None) -> list[int]:
 
 
 def _record_raised(sos: SosEvent, actor) -> None:
-    nearby = registry.find_nearby(station_id=sos.station_id, lat=sos.lat, lng=sos.lng)
+    nearby = nearby_of(sos)
     audit_append(
         actor=actor,
         action="sos.raised",
@@ -321,21 +329,96 @@ def _snapshot_remove(name: str | None) -> None:
 
 @transaction.atomic
 def sos_public_raise(
-    *, station, lat: float, lng: float, callback_phone: str = "", message: str = ""
+    *,
+    station,
+    lat: float | None = None,
+    lng: float | None = None,
+    callback_phone: str = "",
+    message: str = "",
+    token: str = "",
 ) -> SosEvent:
-    """Store an SOS raised on the public phone page."""
+    """Store an SOS raised on the public phone page, with or without a position.
+
+    TOKEN (kept only as its hash) is what the phone later shows to add its position
+    (sos_public_locate) and to read the state (public_status).
+    """
     sos = SosEvent(
         station=station,
         source=SosEvent.Source.PUBLIC,
         lat=lat,
         lng=lng,
+        located_at=timezone.now() if lat is not None else None,
         callback_phone=callback_phone,
         message=message,
+        public_token_hash=key_hash(token) if token else "",
     )
     sos.full_clean()
     sos.save()
     _record_raised(sos, "public")
     return sos
+
+
+def public_locate_window_s() -> int:
+    """How long after raising a phone SOS its phone may still add or move its position."""
+    return getattr(settings, "SOS_PUBLIC_LOCATE_SECONDS", 30 * 60)
+
+
+def sos_by_public_token(token: str) -> SosEvent | None:
+    """The phone SOS whose token is TOKEN, else None."""
+    if not token or len(token) > 100:
+        return None
+    return SosEvent.objects.filter(
+        source=SosEvent.Source.PUBLIC, public_token_hash=key_hash(token)
+    ).first()
+
+
+@transaction.atomic
+def sos_public_locate(*, token: str, lat: float, lng: float, now=None) -> SosEvent:
+    """Add (or move) the position of the phone SOS whose token is TOKEN.
+
+    Raises SosEvent.DoesNotExist for an unknown token, PermissionDenied once the SOS is
+    closed or LOCATE_WINDOW has passed since it was raised.
+    """
+    found = sos_by_public_token(token)
+    if found is None:
+        raise SosEvent.DoesNotExist
+    sos = SosEvent.objects.select_for_update().select_related("station").get(pk=found.pk)
+    now = now or timezone.now()
+    if not sos.is_open or now > sos.received_at + timedelta(seconds=public_locate_window_s()):
+        raise PermissionDenied(_("This SOS can no longer be changed from this phone."))
+    before = [sos.lat, sos.lng]
+    sos.lat, sos.lng, sos.located_at = lat, lng, now
+    sos.full_clean()
+    sos.save(update_fields=["lat", "lng", "located_at"])
+    audit_append(
+        actor="public",
+        action="sos.located",
+        obj=sos,
+        changes={"lat": [before[0], lat], "lng": [before[1], lng]},
+    )
+    nearby = registry.find_nearby(station_id=sos.station_id, lat=lat, lng=lng)
+    event_record(
+        station=sos.station,
+        kind="sos.located",
+        payload=sos_payload(sos) | {"nearby": registry.nearby_payload(nearby)},
+    )
+    return sos
+
+
+def public_status(sos: SosEvent) -> dict:
+    """What the phone that raised SOS may read: its state and times, nothing about anyone."""
+
+    def iso(value):
+        return value.isoformat() if value else None
+
+    return {
+        "state": sos.state,
+        "state_label": str(sos.get_state_display()),
+        "located": sos.has_position,
+        "received_at": iso(sos.received_at),
+        "acknowledged_at": iso(sos.acknowledged_at),
+        "closed_at": iso(sos.closed_at),
+    }
 
 
 def _get_locked(actor, sos_id: int) -> SosEvent:
@@ -452,6 +535,8 @@ def sos_cameras_look(*, actor, sos_id: int) -> list:
     return the jobs created. Clicked twice (or by two officers at once), the jobs are made once:
     the SOS row stays locked while they are."""
     sos = _get_locked(actor, sos_id)
+    if not sos.has_position:
+        raise ValidationError(_("This SOS has no position yet: there is nowhere to look."))
     return registry.request_video(
         actor=actor,
         obj=sos,

@@ -14,6 +14,8 @@ urlpatterns = [
     path("sos/kiosks/", views.kiosk_list, name="kiosks"),
     path("sos/kiosks/<int:pk>/", views.kiosk_edit, name="kiosk-edit"),
     path("sos/help/", views.public_sos, name="public"),
+    path("sos/help/<str:token>/", views.public_sos_status, name="public-status"),
+    path("sos/help/<str:token>/location/", views.public_sos_locate, name="public-locate"),
 ]
 
 

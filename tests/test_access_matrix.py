@@ -44,6 +44,7 @@ from tests.conftest import make_officer
 from tests.incidents.conftest import IN_ZONE, jpeg_bytes, upload
 from tests.patrol.conftest import MARKET, make_point
 
+PHONE_SOS_TOKEN = "matrix-phone-sos-token-0123456789"
 ROLES = ("anon", "citizen", "officer", "other", "super", "osuper", "admin", "device")
 
 # GET and POST (empty body) status codes, one column per role, in the order of ROLES:
@@ -162,6 +163,7 @@ MATRIX = {
     "incidents:submit": ("200 200 200 200 200 200 200 200", "400 400 400 400 400 400 400 400"),
     "incidents:track": ("200 200 200 200 200 200 200 200", "405 405 405 405 405 405 405 405"),
     "incidents:status": ("200 200 200 200 200 200 200 200", "405 405 405 405 405 405 405 405"),
+    "incidents:sent": ("200 200 200 200 200 200 200 200", "405 405 405 405 405 405 405 405"),
     "incidents:manifest": ("200 200 200 200 200 200 200 200", "405 405 405 405 405 405 405 405"),
     "incidents:service-worker": (
         "200 200 200 200 200 200 200 200",
@@ -183,6 +185,9 @@ MATRIX = {
     "sos:kiosks": ("302 403 200 200 200 200 200 302", "302 403 403 403 200 200 200 302"),
     "sos:kiosk-edit": ("302 403 403 403 200 404 200 302", "302 403 403 403 400 404 400 302"),
     "sos:public": ("200 200 200 200 200 200 200 200", "400 400 400 400 400 400 400 400"),
+    # A phone SOS's state and its position follow-up: whoever holds its token, nobody else.
+    "sos:public-status": ("200 200 200 200 200 200 200 200", "405 405 405 405 405 405 405 405"),
+    "sos:public-locate": ("405 405 405 405 405 405 405 405", "400 400 400 400 400 400 400 400"),
     "cctv:cameras": ("302 403 200 200 200 200 200 302", "302 403 200 200 200 200 200 302"),
     "cctv:camera_create": ("302 403 403 403 200 200 200 302", "302 403 403 403 400 400 400 302"),
     "cctv:camera_edit": ("302 403 403 403 200 404 200 302", "302 403 403 403 400 404 400 302"),
@@ -332,6 +337,9 @@ KWARGS = {
     "api:community-partner-detail": lambda w: {"pk": w["partner"].pk},
     "api:community-decision-detail": lambda w: {"pk": w["decision"].pk},
     "incidents:status": lambda w: {"code": w["report"].tracking_code},
+    "incidents:sent": lambda w: {"code": w["report"].tracking_code},
+    "sos:public-status": lambda w: {"token": w["sos_token"]},
+    "sos:public-locate": lambda w: {"token": w["sos_token"]},
     "incidents:detail": lambda w: {"pk": w["report"].pk},
     "incidents:transition": lambda w: {"pk": w["report"].pk},
     "incidents:update": lambda w: {"pk": w["report"].pk},
@@ -454,6 +462,9 @@ def world(settings, tmp_path, station, zone, landmark, officer, supervisor, othe
         lat=16.5453,
         lng=104.7248,
     )
+    sos_services.sos_public_raise(
+        station=station, callback_phone="0812345678", token=PHONE_SOS_TOKEN
+    )
     sos, _ = sos_services.sos_receive(
         kiosk=kiosk, client_event_id="e-1", snapshot=ContentFile(jpeg_bytes(), name="s.jpg")
     )
@@ -535,6 +546,7 @@ def world(settings, tmp_path, station, zone, landmark, officer, supervisor, othe
         "kiosk": kiosk,
         "secret": secret,
         "sos": sos,
+        "sos_token": PHONE_SOS_TOKEN,
         "camera": camera,
         "entry": entry,
         "entry_photo": entry_photo,

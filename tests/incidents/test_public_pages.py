@@ -50,7 +50,7 @@ def test_sending_the_form_shows_the_tracking_code_page(client, zone, theft):
     response = client.post("/report/", form_data(theft))
     report = Report.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == f"/report/track/{report.tracking_code}/?new=1"
+    assert response["Location"] == f"/report/sent/{report.tracking_code}/"
     page = client.get(response["Location"])
     assert page.status_code == 200
     assert report.display_code in page.content.decode()

@@ -126,10 +126,21 @@
     return messages.join(" ");
   }
 
+  // A report is in: empty the form (going back finds nothing to send again) and open its
+  // confirmation page, the tracking code on it.
+  function done(answer) {
+    setSend("sent", fmt(T.sent, { code: answer.body.code }), answer.body.sent_url || answer.body.status_url);
+    form.reset();
+    showContact();
+    keyInput.value = newKey();
+    if (marker) { map.removeLayer(marker); marker = null; }
+    if (answer.body.sent_url) { window.location.assign(answer.body.sent_url); }
+  }
+
   function answered(item, answer) {
     if (!answer) { setSend("queued", T.queued); return; }
     if (answer.status === 200 || answer.status === 201) {
-      setSend("sent", fmt(T.sent, { code: answer.body.code }), answer.body.status_url);
+      done(answer);
     } else if (answer.status === 400) {
       setSend("failed", fmt(T.failed, { reason: showErrors(answer.body.errors) }));
     } else {
@@ -140,6 +151,10 @@
   function keep(item) {
     return Queue.put(item).then(function () {
       setSend("queued", T.queued);
+      // Kept on the phone: the form empties so that tapping send again queues no copy.
+      form.reset();
+      showContact();
+      if (marker) { map.removeLayer(marker); marker = null; }
       keyInput.value = newKey(); // the next report is another one
       if (navigator.serviceWorker && navigator.serviceWorker.ready) {
         navigator.serviceWorker.ready.then(function (reg) {
@@ -149,16 +164,22 @@
     });
   }
 
+  var submitButton = form.querySelector("button[type=submit]");
+  var sending = false;
   form.addEventListener("submit", function (event) {
     event.preventDefault();
+    if (sending) { return; } // a double tap sends once
     if (photos.files.length > config.maxPhotos) { photos.reportValidity(); return; }
     if (!keyInput.value) { keyInput.value = newKey(); }
     var item = Queue.fromForm(form, keyInput.value);
     if (!navigator.onLine) { keep(item); return; }
+    sending = true;
+    submitButton.disabled = true;
     setSend("sending", T.sending);
+    // The same key until the server answers: a resend of this report is still one report.
     Queue.send(item, cookie("csrftoken")).then(
-      function (answer) { answered(item, answer); if (answer.status < 300) { keyInput.value = newKey(); } },
-      function () { keep(item); }
+      function (answer) { sending = false; submitButton.disabled = false; answered(item, answer); },
+      function () { sending = false; submitButton.disabled = false; keep(item); }
     );
   });
 

@@ -29,6 +29,9 @@
       if (item.kind !== "sos") return;
       open[item.id] = true;
       var marker = markers[item.id];
+      // A phone SOS may come in before the phone gave its position: no marker until it does.
+      if (typeof item.lat !== "number" || typeof item.lng !== "number") return;
+      if (marker) marker.setLatLng([item.lat, item.lng]);
       if (!marker) {
         var icon = L.divIcon({ className: "sz-sos-marker", iconSize: [24, 24] });
         marker = markers[item.id] = L.marker([item.lat, item.lng], { icon: icon, zIndexOffset: 1000 })
@@ -71,6 +74,8 @@
     if (fresh) SZ.alarm("sos:" + event.payload.id, "SOS · " + (event.payload.name || ""));
     if (fresh) SZ.queue.refresh();
   });
+  // The phone gave its position after the SOS: the card's help and the marker follow.
+  SZ.onEvent("sos.located", function (event, map, fresh) { if (fresh) SZ.queue.refresh(); });
   SZ.onEvent("sos.escalated", function (event, map, fresh) {
     if (fresh && forMe(event.payload.audience)) {
       SZ.alarm("sos:" + event.payload.id, "SOS · " + (event.payload.name || ""));
