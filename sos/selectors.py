@@ -39,7 +39,12 @@ def queue_items(station_id: int) -> list[registry.QueueItem]:
     )
     items = []
     for sos in waiting:
-        nearby = registry.queue_nearby(station_id=station_id, lat=sos.lat, lng=sos.lng)
+        # A phone SOS may have no position yet: no help can be ranked until it has one.
+        nearby = (
+            registry.queue_nearby(station_id=station_id, lat=sos.lat, lng=sos.lng)
+            if sos.lat is not None
+            else ()
+        )
         acknowledge = (reverse("sos-open-acknowledge", args=[sos.pk]), {})
         actions = [registry.QueueAction("acknowledge", _("Acknowledge"), (acknowledge,))]
         officer = registry.nearest_officer(nearby)

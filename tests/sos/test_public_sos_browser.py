@@ -45,10 +45,10 @@ def test_a_number_alone_raises_an_sos_the_desk_sees_and_the_phone_follows(
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     page.screenshot(path=str(tmp_path / "sos-received.png"), full_page=True)
 
-    # The desk: pinned at the top of the feed, with no marker until a position comes.
-    pinned = desk.locator(f"#sz-sos-pinned li.sz-sos-pinned[data-sos='{sos.pk}']")
+    # The desk: a card in the queue with the number to call, no marker until a position comes.
+    pinned = desk.locator(f"#sz-queue li.sz-sos-pinned[data-sos='{sos.pk}']")
     expect(pinned).to_have_count(1, timeout=10_000)
-    expect(pinned.locator("a.sz-sos-callback")).to_have_attribute("href", "tel:0812345678")
+    expect(pinned.locator("a.sz-phone")).to_have_attribute("href", "tel:0812345678")
     expect(desk.locator(".sz-sos-marker")).to_have_count(0)
 
     # An officer takes it on the SOS page: the phone says so by itself.
@@ -92,7 +92,7 @@ def test_the_position_follows_the_number_and_the_marker_appears(
     sos = SosEvent.objects.get()  # the page says so once the server has stored it
     assert (round(sos.lat, 4), round(sos.lng, 4)) == (16.5453, 104.7248)
     expect(desk.locator(".sz-sos-marker")).to_have_count(1, timeout=10_000)
-    expect(desk.locator("#sz-sos-pinned li.sz-sos-pinned")).to_have_count(1)
+    expect(desk.locator("#sz-queue li.sz-sos-pinned")).to_have_count(1)
     assert SosEvent.objects.count() == 1
     assert errors == []
     phone.close()
