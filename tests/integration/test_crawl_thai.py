@@ -25,20 +25,22 @@ from django.core.management import call_command
 from django.test import Client
 
 from incidents.models import Category
+from smartzone import dates
 from smartzone.demo import STATION
 from smartzone.models import OfficerProfile, SafetyZone, Station
 from tests.conftest import ROOT, make_officer
-from tests.test_access_matrix import KWARGS, routes, url_of, world  # noqa: F401
+from tests.test_access_matrix import KWARGS, routes, url_of
+from tests.test_access_matrix import world as world  # noqa: PLC0414 (a fixture, used here)
 
 pytestmark = pytest.mark.django_db
 
 ROLES = ("anon", "officer", "supervisor", "admin")
 
-THAI_MONTHS = (
-    "ม.ค. ก.พ. มี.ค. เม.ย. พ.ค. มิ.ย. ก.ค. ส.ค. ก.ย. ต.ค. พ.ย. ธ.ค. "
-    "มกราคม กุมภาพันธ์ มีนาคม เมษายน พฤษภาคม มิถุนายน กรกฎาคม สิงหาคม กันยายน ตุลาคม "
-    "พฤศจิกายน ธันวาคม"
-).split()
+THAI_MONTHS = [
+    *dates.THAI_MONTHS,
+    *("มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน"),
+    *("กรกฎาคม", "สิงหาคม", "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม"),
+]
 # A Thai month, then (after an optional comma) a year of the Christian era: 2 ธ.ค. 2026.
 CHRISTIAN_YEAR = re.compile(
     "(?:" + "|".join(re.escape(m) for m in THAI_MONTHS) + r")\s*,?\s*(1\d{3}|2[0-3]\d{2})(?!\d)"
@@ -199,7 +201,8 @@ def admin_pages() -> list[tuple[str, str]]:
     for model in admin.site._registry:
         meta = model._meta
         base = f"/admin/{meta.app_label}/{meta.model_name}/"
-        pages += [(f"admin:{meta.label_lower}", base), (f"admin:{meta.label_lower}:add", f"{base}add/")]
+        key = f"admin:{meta.label_lower}"
+        pages += [(key, base), (f"{key}:add", f"{base}add/")]
         row = model._default_manager.order_by("pk").first()
         if row is not None:
             pages.append((f"admin:{meta.label_lower}:change", f"{base}{row.pk}/change/"))
