@@ -45,8 +45,8 @@ THAI_MONTHS = [
 CHRISTIAN_YEAR = re.compile(
     "(?:" + "|".join(re.escape(m) for m in THAI_MONTHS) + r")\s*,?\s*(1\d{3}|2[0-3]\d{2})(?!\d)"
 )
-# A date and time as a machine writes it (2026-12-02T07:03 or 2026-12-02 07:03:09+00:00).
-ISO_DATETIME = re.compile(r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+# A date (and time) as a machine writes it: 2026-12-02, 2026-12-02T07:03, 2026-12-02 07:03:09.
+ISO_DATETIME = re.compile(r"(?<![\w/.-])\d{4}-\d{2}-\d{2}(?![\w/.-]|-\d)")
 
 # Findings in other helpers' areas, left for the lead to remove after merging their branches.
 # key: the route's key (as in tests/test_access_matrix.py); value: which checks it may fail and
@@ -55,7 +55,7 @@ KNOWN_EXCEPTIONS: dict[str, tuple[set[str], str]] = {
     # Not findings: the category's code is the row's own editable field in its admin list, and
     # a weekly report's stored figures are JSON (keys such as "on_scene") shown as they are.
     "admin:incidents.category": ({"code", "untranslated"}, "the code is a field of the row"),
-    "admin:desk.weeklyreport:change": ({"code"}, "the stored figures, as JSON"),
+    "admin:desk.weeklyreport:change": ({"code", "iso-datetime"}, "the stored figures, as JSON"),
 }
 
 
