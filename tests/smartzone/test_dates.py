@@ -72,3 +72,9 @@ def test_the_script_helper_writes_what_the_server_writes(browser):
                 dates.format_time(NEW_YEAR_UTC, seconds=True),
             ]
         assert shown == expected, language
+
+
+def test_csv_exports_write_local_times_a_spreadsheet_reads_as_dates():
+    assert dates.format_for_spreadsheet(NEW_YEAR_UTC) == "2027-01-01 06:30:09"
+    assert dates.format_for_spreadsheet(dt.date(2026, 12, 2)) == "2026-12-02"
+    assert dates.format_for_spreadsheet(None) == ""
