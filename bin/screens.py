@@ -137,7 +137,7 @@ def pages(world: dict, only: str) -> tuple[list[tuple[str, str]], list[str]]:
         try:
             kwargs = KWARGS[key](world) if params else {}
         except (AttributeError, KeyError, TypeError):
-            missing.append(key)
+            missing += [key] if only in key else []
             continue
         found.append((key, url_of(pieces, kwargs)))
     found.append(("admin", "/admin/"))
