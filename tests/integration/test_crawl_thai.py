@@ -270,6 +270,7 @@ def test_every_page_is_thai_for_every_role(world, officer, supervisor, admin_use
         for check, text in problems_in(visible_chunks(response), msgids, codes, csv=is_csv):
             if check not in allowed:
                 findings.append(f"{check}: {url} as {role}: {text!r}")
+    print(f"crawl: {len(visits)} requests, {checked} pages and exports read")  # noqa: T201
     assert checked > 150, f"only {checked} pages were read: the walk lost its way"
     findings = errors + sorted(set(findings))
     assert not findings, f"{len(findings)} findings:\n" + "\n".join(findings)
