@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from cctv.models import AnalysisJob, Camera, FaceMatch, WatchlistEntry
 from cctv.services import SYSTEM, job_payload, match_payload
-from smartzone import access
+from smartzone import access, dates
 from smartzone.audit import audit_append
 from smartzone.outbox import event_record
 
@@ -443,7 +443,7 @@ def match_open_incident(*, actor, match: FaceMatch):
         "name": match.entry.name,
         "category": match.entry.get_category_display(),
         "camera": f"{camera.code} {camera.name}",
-        "seen": timezone.localtime(match.seen_at).strftime("%Y-%m-%d %H:%M"),
+        "seen": dates.format_datetime(match.seen_at),
         "note": match.note or "-",
     }
     report, _created = incident_services.report_submit(

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from community import crypto
+from smartzone import dates
 from smartzone.media import PrivateStorage
 from smartzone.models import LATITUDE, LONGITUDE, Landmark, SafetyZone, Station
 
@@ -356,7 +357,7 @@ class Meeting(models.Model):
         ordering = ["-date", "-pk"]
 
     def __str__(self) -> str:
-        return f"{self.date:%Y-%m-%d} {self.title}"
+        return f"{dates.format_date(self.date)} {self.title}"
 
 
 def attachment_storage():

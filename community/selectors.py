@@ -186,7 +186,7 @@ def personal_data_find(subject: Subject) -> list[PersonalRecord]:
                 data={
                     "line_user_id": subject.line_user_id,
                     "broadcast": batch.broadcast_id,
-                    "state": batch.state,
+                    "state": str(batch.get_state_display()),
                     "updated_at": batch.updated_at.isoformat(),
                 },
             )

@@ -16,7 +16,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from pyproj import Transformer
 
-from incidents.models import Report
+from incidents.models import Category, Report
 
 DEFAULT_CELL_M = 150
 ROW_BASE = -(2**31)  # rows are shifted by this to pack as a non-negative 32-bit number
@@ -77,6 +77,12 @@ class Cell:
     def category_counts(self) -> list[tuple[str, int]]:
         """(category code, count) of the period, most first (templates cannot read a Counter)."""
         return self.categories.most_common()
+
+    @property
+    def category_labels(self) -> list[tuple[str, int]]:
+        """(category label in the page's language, count) of the period, most first."""
+        labels = {c.code: c.label for c in Category.objects.filter(code__in=self.categories)}
+        return [(labels.get(code, code), n) for code, n in self.category_counts]
 
     @property
     def centre(self) -> tuple[float, float] | None:

@@ -4,6 +4,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from smartzone import dates
 from smartzone.media import PrivateStorage
 from smartzone.models import Station
 
@@ -37,7 +38,7 @@ class WeeklyReport(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.station} {self.week_start:%Y-%m-%d}"
+        return f"{self.station} {dates.format_date(self.week_start)}"
 
 
 SCALE = [MinValueValidator(1), MaxValueValidator(5)]

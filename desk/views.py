@@ -18,7 +18,7 @@ from django_ratelimit.decorators import ratelimit
 from desk import charts, hotspots, response, services, stats, weekly
 from desk.forms import GenerateForm, PeriodForm, SurveyForm
 from desk.models import WeeklyReport
-from smartzone import access
+from smartzone import access, dates
 from smartzone.links import public_url
 from smartzone.media import private_file_response
 from smartzone.models import Station
@@ -69,8 +69,11 @@ def hotspots_geojson(request):
     return JsonResponse(_hotspots(station, form).geojson())
 
 
-def _stage_charts(rows: list[response.Row], groups: list[str]) -> list[dict]:
-    """One chart per stage: median and 90th percentile of reports and of SOS per group."""
+def _stage_charts(
+    rows: list[response.Row], groups: list[str], labels: list[str] | None = None
+) -> list[dict]:
+    """One chart per stage: median and 90th percentile of reports and of SOS per group (each
+    shown as its label of LABELS, if given)."""
     by = {(r.key, r.source): r for r in rows}
     out = []
     for stage, label in response.STAGES:
@@ -85,7 +88,10 @@ def _stage_charts(rows: list[response.Row], groups: list[str]) -> list[dict]:
                     charts.Series(f"{name} {measure_name}", f"bar-{source}-{measure}", values)
                 )
         out.append(
-            {"title": label, "chart": charts.bar_chart(groups=groups, series=series, unit="min")}
+            {
+                "title": label,
+                "chart": charts.bar_chart(groups=labels or groups, series=series, unit="min"),
+            }
         )
     return out
 
@@ -101,7 +107,8 @@ def overview(request):
     since, until = _range(form)
     spots = _hotspots(station, form)
     times = response.response_times(station_id=station.pk, since=since, until=until)
-    weeks = [w.isoformat() for w in response.weeks_between(since.date(), until.date())]
+    mondays = response.weeks_between(since.date(), until.date())
+    weeks = [w.isoformat() for w in mondays]
     category_rows = [
         response.Row(str(r.label), r.label, r.source, r.cases, r.stages) for r in times.categories
     ]
@@ -114,7 +121,7 @@ def overview(request):
     context |= {
         "hotspots": spots,
         "times": times,
-        "week_charts": _stage_charts(times.weeks, weeks),
+        "week_charts": _stage_charts(times.weeks, weeks, [dates.format_date(w) for w in mondays]),
         "category_charts": _stage_charts(category_rows, [str(r.label) for r in times.categories]),
         "incident_chart": charts.bar_chart(
             groups=months,

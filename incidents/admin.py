@@ -50,6 +50,7 @@ class ReportAdmin(ReadOnlyAdmin):
     search_fields = ["tracking_code", "description"]
     date_hierarchy = "created_at"
     inlines = [TransitionInline, UpdateInline]
+    exclude = ["idempotency_key"]  # the phone app's retry key: nothing a person reads
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_superuser

@@ -272,4 +272,4 @@ class ReportTransition(models.Model):
         ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.report_id}: {self.from_state} -> {self.to_state}"
+        return f"{self.report_id}: {self.get_from_state_display()} → {self.get_to_state_display()}"

@@ -29,7 +29,7 @@ from incidents.forms import (
     UpdateForm,
 )
 from incidents.models import TRANSITIONS, Report, ReportPhoto
-from smartzone import access, registry
+from smartzone import access, dates, registry
 from smartzone.clientaddr import client_address
 from smartzone.media import private_file_response
 from smartzone.models import SafetyZone
@@ -409,9 +409,9 @@ def report_export(request):
                     r.get_kind_display(),
                     r.category.label,
                     r.get_state_display(),
-                    timezone.localtime(r.created_at).isoformat(),
-                    timezone.localtime(r.on_scene_at).isoformat() if r.on_scene_at else "",
-                    timezone.localtime(r.resolved_at).isoformat() if r.resolved_at else "",
+                    dates.format_for_spreadsheet(r.created_at),
+                    dates.format_for_spreadsheet(r.on_scene_at),
+                    dates.format_for_spreadsheet(r.resolved_at),
                     r.lat,
                     r.lng,
                     r.zone.name if r.zone else "",

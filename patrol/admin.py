@@ -37,6 +37,13 @@ class ShiftPointInline(admin.TabularInline):
     model = ShiftPoint
     extra = 0
 
+    # The model's `point` has no label of its own: shown through a labelled column.
+    fields = readonly_fields = ["point_name", "interval_minutes"]
+
+    @admin.display(description=_("point"))
+    def point_name(self, obj):
+        return obj.point
+
     def has_add_permission(self, request, obj=None):
         return False
 

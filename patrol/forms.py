@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from patrol.models import PatrolPoint, PatrolShift
-from smartzone import widgets
+from smartzone import dates, widgets
 
 MAX_COVERAGE_DAYS = 92
 
@@ -144,5 +144,5 @@ class AdviceApplyForm(CoverageForm):
         if shifts is not None:
             self.fields["shift"].queryset = shifts
         self.fields["shift"].label_from_instance = lambda shift: (
-            f"{shift.name} · {timezone.localtime(shift.starts_at):%Y-%m-%d %H:%M}"
+            f"{shift.name} · {dates.format_datetime(shift.starts_at)}"
         )

@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from smartzone import dates
 from smartzone.models import LATITUDE, LONGITUDE, Station
 
 # Short ids are printed under the codes and read out on the radio: no 0/O or 1/I to confuse.
@@ -203,7 +204,7 @@ class CheckIn(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.point.name} · {self.officer} · {self.checked_at:%Y-%m-%d %H:%M}"
+        return f"{self.point.name} · {self.officer} · {dates.format_datetime(self.checked_at)}"
 
     def clean(self) -> None:
         if self.away_from_point and not self.away_reason.strip():
@@ -227,7 +228,7 @@ class MissedVisit(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.point.name} · {self.due_at:%Y-%m-%d %H:%M}"
+        return f"{self.point.name} · {dates.format_datetime(self.due_at)}"
 
 
 class OfficerPosition(models.Model):

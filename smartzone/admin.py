@@ -1,10 +1,14 @@
 """Django admin for the core models. Saves and deletes go through the services (audit, events)."""
 
 from django.contrib import admin
+from django.contrib.admin import helpers as admin_helpers
+from django.contrib.admin import utils as admin_utils
+from django.contrib.admin.templatetags import admin_list
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from smartzone import services
+from smartzone import dates, services
+from smartzone.media import PrivateStorage
 from smartzone.models import (
     ApiToken,
     AuditEntry,
@@ -19,6 +23,31 @@ from smartzone.widgets import BoundaryWidget
 
 admin.site.site_header = _("Smart Safety Zone administration")
 admin.site.site_title = _("Smart Safety Zone")
+
+_display_for_field = admin_utils.display_for_field
+
+
+def display_for_field(value, field, empty_value_display, avoid_link=False):
+    """Show a field's value in the admin's lists and read-only fields as on every other page.
+
+    Dates: one way (smartzone.dates: Buddhist era in Thai, station time zone), not Django's
+    localized format (a Christian year beside a Thai month). Private files (served only through
+    access checks) have no public URL: their name, without a link.
+    """
+    if value in (None, "") or getattr(field, "flatchoices", None):
+        return _display_for_field(value, field, empty_value_display, avoid_link)
+    if isinstance(field, models.DateTimeField):
+        return dates.format_datetime(value)
+    if isinstance(field, models.DateField):
+        return dates.format_date(value)
+    if isinstance(field, models.FileField) and isinstance(field.storage, PrivateStorage):
+        return str(value)
+    return _display_for_field(value, field, empty_value_display, avoid_link)
+
+
+# The admin's lists and read-only fields import the function by name: replace it where used.
+for _module in (admin_utils, admin_helpers, admin_list):
+    _module.display_for_field = display_for_field
 
 
 class ServiceAdmin(admin.ModelAdmin):

@@ -67,3 +67,17 @@ def format_datetime(value, *, seconds: bool = False) -> str:
     if not isinstance(value, dt.datetime):
         return format_date(value)
     return f"{format_date(value)} {format_time(value, seconds=seconds)}"
+
+
+def format_for_spreadsheet(value) -> str:
+    """Return VALUE's local date and time as "2026-12-02 14:03:09", for CSV exports.
+
+    Spreadsheet programs read this form as a date and time (ISO text with an offset and
+    microseconds stays text), then show it in their reader's own calendar and sort it right.
+    """
+    if value in (None, ""):
+        return ""
+    value = _local(value)
+    if not isinstance(value, dt.datetime):
+        return value.isoformat()
+    return value.strftime("%Y-%m-%d %H:%M:%S")

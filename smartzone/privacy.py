@@ -5,6 +5,7 @@ finder and eraser). Export and erasure are audited with the kinds, counts and id
 never the phone number or LINE id asked about, nor the data itself.
 """
 
+import datetime as dt
 import re
 
 from django.core.exceptions import PermissionDenied
@@ -12,7 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from smartzone import registry
+from smartzone import dates, registry
 from smartzone.audit import audit_append
 from smartzone.models import OfficerProfile
 from smartzone.registry import PersonalDataSource, PersonalRecord, Subject
@@ -37,6 +38,46 @@ def phone_regex(phone: str) -> str:
     +66 81 234 5678, 0812345678. PHONE is as normalise_phone returns it."""
     national = phone[1:]
     return r"^\D*(?:66|0)?\D*" + r"\D*".join(national) + r"\D*$"
+
+
+# The page shows a record's data with these labels (the JSON export keeps the field names).
+FIELD_LABELS = {
+    "reporter_name": gettext_lazy("reporter's name"),
+    "reporter_phone": gettext_lazy("reporter's phone"),
+    "reporter_ip": gettext_lazy("reporter's IP address"),
+    "created_at": gettext_lazy("created at"),
+    "callback_phone": gettext_lazy("callback phone"),
+    "message": gettext_lazy("message"),
+    "received_at": gettext_lazy("received at"),
+    "line_user_id": gettext_lazy("LINE user id"),
+    "display_name": gettext_lazy("display name"),
+    "zone": gettext_lazy("safety zone"),
+    "partner": gettext_lazy("partner"),
+    "joined_at": gettext_lazy("joined at"),
+    "left_at": gettext_lazy("left at"),
+    "linked_at": gettext_lazy("linked at"),
+    "broadcast": gettext_lazy("broadcast"),
+    "state": gettext_lazy("state"),
+    "updated_at": gettext_lazy("updated at"),
+    "name": gettext_lazy("name"),
+    "contact_person": gettext_lazy("contact person"),
+    "phone": gettext_lazy("phone"),
+    "note": gettext_lazy("note"),
+}
+ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
+def record_fields(record: PersonalRecord) -> list[tuple[str, str]]:
+    """RECORD's data as a person reads it: (label, text), times local and in the page's era."""
+    fields = []
+    for name, value in record.data.items():
+        if isinstance(value, str) and ISO_DATETIME.match(value):
+            value = dt.datetime.fromisoformat(value)
+        if isinstance(value, dt.date):
+            value = dates.format_datetime(value)
+        label = FIELD_LABELS.get(name, name.replace("_", " "))
+        fields.append((str(label), "" if value is None else str(value)))
+    return fields
 
 
 def _require_admin(actor) -> None:

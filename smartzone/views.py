@@ -203,7 +203,10 @@ def data_subject(request):
             else:
                 form.add_error("confirm", _("Tick the box to confirm the erasure."))
         found = [
-            (registry.PERSONAL_DATA_SOURCES[name].label, records)
+            (
+                registry.PERSONAL_DATA_SOURCES[name].label,
+                [(record, privacy.record_fields(record)) for record in records],
+            )
             for name, records in privacy.subject_find(subject).items()
         ]
     return render(

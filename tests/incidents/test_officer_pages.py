@@ -73,6 +73,10 @@ def test_the_csv_export_holds_the_filtered_list_without_contacts_or_formulas(
     codes = {row[0] for row in rows[1:]}
     assert codes == {reports["theft"].display_code, reports["fire"].display_code}
     assert any(row[-1] == "'=HYPERLINK(evil)" for row in rows[1:])
+    # Times are local, in the form spreadsheet programs read as dates (no offset, no fractions).
+    theft = next(row for row in rows[1:] if row[0] == reports["theft"].display_code)
+    local = timezone.localtime(reports["theft"].created_at)
+    assert theft[4] == local.strftime("%Y-%m-%d %H:%M:%S")
 
 
 def test_the_detail_shows_photos_timeline_and_next_steps(

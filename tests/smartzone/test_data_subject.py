@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from django.utils import timezone, translation
 
 from community import services as community_services
 from community.models import Follower, Partner
@@ -171,3 +172,19 @@ def test_the_services_refuse_anyone_but_an_admin(supervisor):
 
     with pytest.raises(PermissionDenied):
         privacy.subject_erase(actor=supervisor, subject=Subject(phone="0812345678"))
+
+
+def test_the_page_shows_labelled_fields_and_local_thai_times(client, admin_user, held, settings):
+    """The preview is for a person: field labels, not names; Buddhist-era local times."""
+    from smartzone import dates
+
+    settings.LANGUAGE_CODE = "th"
+    client.force_login(admin_user)
+    page = client.post(URL, {"phone": PHONE, "action": "search"}).content.decode()
+    assert "ชื่อผู้แจ้ง" in page and "reporter_name" not in page
+    assert "received_at" not in page and "created_at" not in page
+    with translation.override("th"):
+        shown = dates.format_datetime(held["report"].created_at)
+    assert shown.split()[2] == str(timezone.localtime(held["report"].created_at).year + 543)
+    assert shown in page
+    assert held["report"].created_at.isoformat() not in page
