@@ -26,6 +26,7 @@ from patrol.forms import (
 from patrol.models import CheckIn, PatrolPoint, PatrolShift
 from patrol.tokens import CheckInRefused, make_token, point_for_token
 from smartzone import access
+from smartzone.basemap import basemap_config
 from smartzone.media import private_file_response
 
 # How often the check-in page sends the officer's position while on shift.
@@ -364,7 +365,7 @@ def coverage(request):
             ),
             "coverage_config": {
                 "center": [station.lat, station.lng],
-                "tilesUrl": settings.MAP_TILES_URL,
+                "basemap": basemap_config(),
                 "points": [
                     {
                         "name": r.point.name,
