@@ -12,6 +12,8 @@
   "use strict";
   var LABELLED = /(^|\s)(sz-zone|sz-landmark|cctv-camera)(\s|$)/;
 
+  var PRIORITY = { "sz-zone": 0, "sz-landmark": 1, "cctv-camera": 2 };
+
   function classesOf(layer) {
     var o = layer.options || {};
     var c = o.className || (o.style && o.style.className) || "";
@@ -19,20 +21,67 @@
     return c;
   }
 
-  function label(layer) {
+  function kindOf(classes) {
+    var m = classes.match(LABELLED);
+    return m ? m[2] : null;
+  }
+
+  /* The point of a group to put its label on: its landmark or camera marker. */
+  function pointOf(layer) {
+    if (!layer.getLayers) { return null; }
+    var found = null;
+    layer.getLayers().forEach(function (l) {
+      if (!found && l.getLatLng && LABELLED.test(classesOf(l))) { found = l; }
+    });
+    return found;
+  }
+
+  function label(map, layer) {
     var tip = layer.getTooltip && layer.getTooltip();
-    if (!tip || tip.options.permanent) { return; }
-    var classes = classesOf(layer);
-    if (!LABELLED.test(classes)) { return; }
-    // A label carries the name only ("name · kind" on hover becomes "name").
+    if (!tip || tip.options.permanent || layer._szLabelled) { return; }
+    var kind = kindOf(classesOf(layer));
+    if (!kind) { return; }
+    layer._szLabelled = true;
+    // The name only: "name · kind" becomes "name"; the cameras of one site, "site #2", "site".
     var text = String(tip.getContent()).split(" · ")[0];
-    var zone = /(^|\s)sz-zone(\s|$)/.test(classes);
-    layer.unbindTooltip();
-    layer.bindTooltip(text, {
+    if (kind === "cctv-camera") { text = text.replace(/\s*#\d+$/, ""); }
+    var options = {
       permanent: true,
-      direction: zone ? "center" : "right",
-      offset: zone ? [0, 0] : [6, 0],
-      className: "sz-map-label" + (zone ? " sz-map-label-zone" : ""),
+      interactive: false,
+      // Beside the point, on the side of the map's centre, so it stays inside the map.
+      direction: kind === "sz-zone" ? "center" : "auto",
+      className: "sz-map-label sz-map-label-" + kind,
+    };
+    // A group keeps its hover tooltip and its marker carries the label; a single shape swaps
+    // its tooltip for the label (one tooltip per layer).
+    var target = kind === "sz-zone" ? null : pointOf(layer);
+    if (!target) { layer.unbindTooltip(); target = layer; }
+    target.bindTooltip(text, options);
+    target._szPriority = PRIORITY[kind];
+    map.fire("sz:labels");
+  }
+
+  /* Hide the labels that would cover a label of higher priority (zone, landmark, camera) or
+   * run past the map's edge (zone names always show). */
+  function declutter(map) {
+    var box = map.getContainer().getBoundingClientRect();
+    var shown = [];
+    var tips = [];
+    map.eachLayer(function (l) {
+      var t = l.getTooltip && l.getTooltip();
+      if (t && t.options.permanent && t._container && l._szPriority !== undefined) {
+        tips.push({ el: t._container, p: l._szPriority });
+      }
+    });
+    tips.sort(function (a, b) { return a.p - b.p; });
+    tips.forEach(function (t) {
+      t.el.classList.remove("sz-map-label-hidden");
+      var r = t.el.getBoundingClientRect();
+      var outside = t.p > 0 && (r.left < box.left || r.right > box.right || r.top < box.top || r.bottom > box.bottom);
+      var hit = outside || shown.some(function (o) {
+        return r.left < o.right && r.right > o.left && r.top < o.bottom && r.bottom > o.top;
+      });
+      if (hit) { t.el.classList.add("sz-map-label-hidden"); } else { shown.push(r); }
     });
   }
 
@@ -49,8 +98,15 @@
     map._szNoBaseMap = true;
     map.getContainer().classList.add("sz-basemap-none");
     new Grid({ tileSize: 128, pane: "tilePane" }).addTo(map);
-    map.eachLayer(label);
-    map.on("layeradd", function (e) { label(e.layer); });
+    map.eachLayer(function (l) { label(map, l); });
+    map.on("layeradd", function (e) { label(map, e.layer); });
+    // Once after a burst (a layer of 61 cameras adds 61 labels), when the map has settled.
+    var pending = null;
+    function later() {
+      window.clearTimeout(pending);
+      pending = window.setTimeout(function () { declutter(map); }, 60);
+    }
+    map.on("sz:labels zoomend moveend resize", later);
   }
 
   function addLandmarks(map, landmarks) {
