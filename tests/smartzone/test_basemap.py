@@ -248,3 +248,11 @@ def test_under_wsgi_a_big_range_is_streamed_with_the_right_bytes(client, big_fil
     chunks = list(response.streaming_content)
     assert max(len(c) for c in chunks) < READ_AT_ONCE
     assert b"".join(chunks) == big_file[10 : 2 * READ_AT_ONCE + 1]
+
+
+def test_the_zone_boundary_editor_in_admin_draws_the_base_map(client, admin_user, zone, sample):
+    client.force_login(admin_user)
+    page = client.get(f"/admin/smartzone/safetyzone/{zone.pk}/change/").content.decode()
+    assert "smartzone/basemap.js" in page and "protomaps-leaflet.js" in page
+    assert page.index("leaflet/leaflet.js") < page.index("smartzone/basemap.js")
+    assert 'data-basemap="{&quot;kind&quot;: &quot;pmtiles&quot;' in page
