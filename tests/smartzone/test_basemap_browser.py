@@ -35,6 +35,11 @@ TILE_PIXELS = """() => {
 }"""
 
 
+VISIBLE_LABEL_BOXES = """() => [
+  ...document.querySelectorAll(".sz-map-label:not(.sz-map-label-hidden)")
+].map((e) => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })"""
+
+
 @pytest.fixture
 def pmtiles_env(monkeypatch, tmp_path):
     """A sample PMTiles file in the data folder of the server started after this fixture."""
@@ -52,12 +57,12 @@ def places(station, zone):
             station=station,
             name="ร้านทองแม่ทองใบ",
             kind=Landmark.Kind.GOLD_SHOP,
-            lat=16.5452,
-            lng=104.7262,
+            lat=16.5500,
+            lng=104.7255,
         ),
     )
     site = cctv_services.camera_site_save(
-        actor="test", site=CameraSite(station=station, name="ประตูตลาด", lat=16.5447, lng=104.7250)
+        actor="test", site=CameraSite(station=station, name="ประตูตลาด", lat=16.5400, lng=104.7262)
     )
     camera = cctv_services.camera_save(
         actor="test",
@@ -66,8 +71,8 @@ def places(station, zone):
             site=site,
             code="cam-07",
             name="ประตูตลาดทิศเหนือ",
-            lat=16.5447,
-            lng=104.7250,
+            lat=16.5400,
+            lng=104.7262,
         ),
     )
     return {"zone": zone, "landmark": landmark, "camera": camera}
@@ -154,6 +159,11 @@ def test_with_no_base_map_the_dashboard_labels_the_zone_landmarks_and_cameras(
     expect(page.locator(".sz-basemap-grid").first).to_be_attached()
     for name in (places["zone"].name, places["landmark"].name, "cam-07 ประตูตลาดทิศเหนือ"):
         expect(page.locator(".leaflet-tooltip.sz-map-label", has_text=name).first).to_be_visible()
+    # No label shown covers another (the lower one is hidden until the officer zooms in).
+    boxes = page.evaluate(VISIBLE_LABEL_BOXES)
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)
     assert not seen["ranges"] and not seen["errors"], seen
 
 
