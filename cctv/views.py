@@ -2,7 +2,6 @@
 
 import logging
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -26,6 +25,7 @@ from cctv.forms import (
 from cctv.models import AnalysisJob, Camera, CameraSite, EnrollmentPhoto, FaceMatch, WatchlistEntry
 from smartzone import access
 from smartzone.access import officer_required, supervisor_required
+from smartzone.basemap import basemap_config
 from smartzone.media import private_file_response
 
 log = logging.getLogger(__name__)
@@ -330,7 +330,7 @@ def match_review(request, pk):
             return redirect("cctv:match_review", pk=match.pk)
     photo = match.entry.photos.first()
     camera = match.camera
-    map_config = {"tilesUrl": settings.MAP_TILES_URL}
+    map_config = {"basemap": basemap_config()}
     if camera is not None:
         map_config |= {
             "lat": camera.lat,

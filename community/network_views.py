@@ -1,7 +1,6 @@
 """Supervisors' pages of the partner network: which followers are partners' contacts, the
 partners themselves and the network meetings."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -14,6 +13,7 @@ from community import network_services, selectors, services
 from community.forms import FollowerPartnerForm, MeetingForm, PartnerForm
 from community.models import Meeting, Partner
 from smartzone import access
+from smartzone.basemap import basemap_config
 
 FOLLOWERS_PAGE = 100
 
@@ -102,7 +102,7 @@ def partner_edit(request, pk: int | None = None):
             "form": form,
             "partner": partner if pk else None,
             "station": station,
-            "map_data": {"center": center, "tilesUrl": settings.MAP_TILES_URL},
+            "map_data": {"center": center, "basemap": basemap_config()},
         },
         status=status,
     )

@@ -2,7 +2,6 @@
 
 import mimetypes
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -15,6 +14,7 @@ from community import network_services, selectors, services
 from community.forms import AttachmentForm, BroadcastForm, DecisionForm, DutyForm, ScheduleForm
 from community.models import Broadcast, Meeting, MeetingAttachment, Partner, SupervisorLineLink
 from smartzone import access
+from smartzone.basemap import basemap_config
 from smartzone.media import private_file_response
 
 
@@ -213,7 +213,7 @@ def partner_list(request):
             "map_data": {
                 "center": [station.lat, station.lng],
                 "points": points,
-                "tilesUrl": settings.MAP_TILES_URL,
+                "basemap": basemap_config(),
             },
         },
     )

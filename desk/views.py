@@ -2,10 +2,10 @@
 the residents' public safety survey."""
 
 import csv
+import json
 import secrets
 from datetime import timedelta
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -19,6 +19,7 @@ from desk import charts, hotspots, response, services, stats, weekly
 from desk.forms import GenerateForm, PeriodForm, SurveyForm
 from desk.models import WeeklyReport
 from smartzone import access, dates
+from smartzone.basemap import basemap_config
 from smartzone.links import public_url
 from smartzone.media import private_file_response
 from smartzone.models import Station
@@ -152,7 +153,7 @@ def overview(request):
         ),
         "survey_trend": survey_trend,
         "incident_trend": incident_trend,
-        "tiles_url": settings.MAP_TILES_URL,
+        "basemap_json": json.dumps(basemap_config()),
         "hotspots_url": reverse("desk:hotspots") + "?" + query.urlencode(),
         "survey_url": public_url(f"{reverse('desk:survey')}?station={station.code}", request),
     }

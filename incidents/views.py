@@ -30,9 +30,10 @@ from incidents.forms import (
 )
 from incidents.models import TRANSITIONS, Report, ReportPhoto
 from smartzone import access, dates, registry
+from smartzone.basemap import basemap_config
 from smartzone.clientaddr import client_address
 from smartzone.media import private_file_response
-from smartzone.models import SafetyZone
+from smartzone.models import Landmark, SafetyZone
 from smartzone.photos import MAX_PHOTOS
 
 SUBMIT_GROUP = "incidents:submit"
@@ -79,6 +80,16 @@ def zones_for_map() -> list[dict]:
     return [
         {"name": z.name, "boundary": z.boundary}
         for z in SafetyZone.objects.order_by("pk").only("name", "boundary")
+    ]
+
+
+def landmarks_for_map() -> list[dict]:
+    """Return the names and places of the landmarks in safety zones, to orient a citizen."""
+    return [
+        {"name": name, "lat": lat, "lng": lng}
+        for name, lat, lng in Landmark.objects.filter(zone__isnull=False)
+        .order_by("pk")
+        .values_list("name", "lat", "lng")
     ]
 
 
@@ -166,7 +177,7 @@ def report_submit(request):
             "form": form,
             "map_config": {
                 "center": list(settings.LEAFLET_CONFIG["DEFAULT_CENTER"]),
-                "tilesUrl": settings.MAP_TILES_URL,
+                "basemap": basemap_config() | {"landmarks": landmarks_for_map()},
                 "zones": zones_for_map(),
                 "texts": form_texts(),
                 "maxPhotos": MAX_PHOTOS,
@@ -320,6 +331,9 @@ def service_worker(request):
         static("leaflet/leaflet.css"),
         static("leaflet/leaflet.js"),
         static("leaflet/leaflet.extras.js"),
+        static("vendor/protomaps-leaflet/protomaps-leaflet.js"),
+        static("smartzone/basemap.js"),
+        static("smartzone/basemap.css"),
     ]
     body = body.replace('"__QUEUE_JS__"', json.dumps(static("incidents/queue.js")))
     body = body.replace("__PRECACHE__", json.dumps(precache))
@@ -450,7 +464,7 @@ def report_detail(request, pk: int):
             "map_config": {
                 "lat": report.lat,
                 "lng": report.lng,
-                "tilesUrl": settings.MAP_TILES_URL,
+                "basemap": basemap_config(),
             },
         },
     )

@@ -4,7 +4,6 @@ import csv
 from datetime import datetime, time, timedelta
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
@@ -26,6 +25,7 @@ from patrol.forms import (
 from patrol.models import CheckIn, PatrolPoint, PatrolShift
 from patrol.tokens import CheckInRefused, make_token, point_for_token
 from smartzone import access
+from smartzone.basemap import basemap_config
 from smartzone.dates import format_date
 from smartzone.links import public_url
 from smartzone.media import private_file_response
@@ -362,7 +362,7 @@ def coverage(request):
             ),
             "coverage_config": {
                 "center": [station.lat, station.lng],
-                "tilesUrl": settings.MAP_TILES_URL,
+                "basemap": basemap_config(),
                 "points": [
                     {
                         "name": r.point.name,

@@ -389,9 +389,15 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
-# Map: Leaflet assets come from django-leaflet's static files; only tiles are fetched from
-# MAP_TILES_URL (empty for no base map, e.g. on a closed network).
-MAP_TILES_URL = env("MAP_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+# Map: Leaflet assets come from django-leaflet's static files. The base map (smartzone.basemap):
+# a PMTiles file the app serves itself (MAP_PMTILES_PATH, else the first *.pmtiles in
+# DATA_DIR/basemap/), else the tile server MAP_TILES_URL, else none (the maps label the zone,
+# its landmarks and the camera sites). No tile server by default: a closed network must not
+# wait on one, and OpenStreetMap's own servers forbid heavy use by distributed apps; set it to
+# https://tile.openstreetmap.org/{z}/{x}/{y}.png (or your own server) on a connected machine.
+MAP_TILES_URL = env("MAP_TILES_URL", "")
+MAP_PMTILES_PATH = env("MAP_PMTILES_PATH", "")
+MAP_PMTILES_FLAVOR = env("MAP_PMTILES_FLAVOR", "light")
 LEAFLET_CONFIG = {
     "DEFAULT_CENTER": (16.5445, 104.7245),
     "DEFAULT_ZOOM": 16,

@@ -9,7 +9,7 @@ from django.utils.module_loading import module_has_submodule
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from smartzone import api, twofactor, views
+from smartzone import api, basemap, twofactor, views
 
 
 def discover_admin_modules() -> None:
@@ -41,6 +41,7 @@ urlpatterns = [
     path("zones/<int:pk>/", views.zone_detail, name="zone-detail"),
     path("timeline/", views.timeline, name="timeline"),
     path("healthz/", views.healthz, name="healthz"),
+    path("basemap/<str:name>", basemap.pmtiles_file, name="basemap-pmtiles"),
     path("privacy/data-subject/", views.data_subject, name="data-subject"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

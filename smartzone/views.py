@@ -2,7 +2,6 @@
 
 import json
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
@@ -14,6 +13,7 @@ from django.views import defaults
 from django.views.decorators.http import require_GET, require_http_methods
 
 from smartzone import access, privacy, registry, selectors
+from smartzone.basemap import basemap_config
 from smartzone.forms import DataSubjectForm, TimelineFilterForm
 from smartzone.models import SafetyZone
 
@@ -86,7 +86,7 @@ def dashboard(request):
                 if events
                 else selectors.last_event_id(station_id=station.pk),
                 "center": [station.lat, station.lng],
-                "tilesUrl": settings.MAP_TILES_URL,
+                "basemap": basemap_config(),
                 "labels": registry.event_labels()
                 | {"_live": str(_("live")), "_offline": str(_("reconnecting"))},
                 "initialEvents": [e.as_message() for e in events],

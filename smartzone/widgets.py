@@ -3,7 +3,8 @@
 import json
 
 from django import forms
-from django.conf import settings
+
+from smartzone.basemap import basemap_config
 
 
 class BoundaryWidget(forms.Textarea):
@@ -21,9 +22,16 @@ class BoundaryWidget(forms.Textarea):
                 "leaflet/leaflet.css",
                 "leaflet/draw/leaflet.draw.css",
                 "smartzone/boundary_widget.css",
+                "smartzone/basemap.css",
             ]
         }
-        js = ["leaflet/leaflet.js", "leaflet/draw/leaflet.draw.js", "smartzone/boundary_widget.js"]
+        js = [
+            "leaflet/leaflet.js",
+            "leaflet/draw/leaflet.draw.js",
+            "vendor/protomaps-leaflet/protomaps-leaflet.js",
+            "smartzone/basemap.js",
+            "smartzone/boundary_widget.js",
+        ]
 
     def format_value(self, value):
         if isinstance(value, dict | list):
@@ -32,7 +40,7 @@ class BoundaryWidget(forms.Textarea):
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
-        context["tiles_url"] = settings.MAP_TILES_URL
+        context["basemap_json"] = json.dumps(basemap_config())
         return context
 
 

@@ -13,6 +13,7 @@ Admin routes (admin:*) are checked by one rule instead of rows: only the admin g
 import re
 from datetime import timedelta
 from importlib import import_module
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -38,6 +39,7 @@ from patrol.tokens import make_token
 from smartzone.models import OfficerProfile
 from sos import services as sos_services
 from sos.signing import signed_headers
+from tests.basemap_sample import write_sample
 from tests.cctv import faces
 from tests.cctv.conftest import make_entry
 from tests.conftest import make_officer
@@ -63,6 +65,8 @@ MATRIX = {
     "zone-detail": ("302 403 200 404 200 404 200 302", "302 403 200 404 200 404 200 302"),
     "timeline": ("302 403 200 200 200 200 200 302", "302 403 200 200 200 200 200 302"),
     "healthz": ("200 200 200 200 200 200 200 200", "405 405 405 405 405 405 405 405"),
+    # The base map file (public map data: the citizen's report page draws it too).
+    "basemap-pmtiles": ("200 200 200 200 200 200 200 200", "405 405 405 405 405 405 405 405"),
     # Data-subject requests (PDPA): admins only; an empty POST shows the form's error.
     "data-subject": ("302 403 403 403 403 403 200 302", "302 403 403 403 403 403 200 302"),
     "login": ("200 200 200 200 200 200 200 200", "200 200 200 200 200 200 200 200"),
@@ -319,6 +323,7 @@ MATRIX = {
 
 # Routes that take arguments: how to fill them from the objects (see `world`).
 KWARGS = {
+    "basemap-pmtiles": lambda w: {"name": w["basemap"].name},
     "zone-detail": lambda w: {"pk": w["zone"].pk},
     "api:station-detail": lambda w: {"pk": w["station"].pk},
     "api:zone-detail": lambda w: {"pk": w["zone"].pk},
@@ -441,6 +446,7 @@ def url_of(pieces, kwargs) -> str:
 @pytest.fixture
 def world(settings, tmp_path, station, zone, landmark, officer, supervisor, other_officer):
     settings.CCTV_PRIVATE_ROOT = tmp_path / "private"
+    settings.MAP_PMTILES_PATH = str(write_sample(tmp_path / "basemap" / "mukdahan.pmtiles"))
     defaults = import_module("incidents.migrations.0002_default_categories").DEFAULT_CATEGORIES
     for order, (code, name, name_en) in enumerate(defaults, start=1):
         Category.objects.get_or_create(
@@ -538,6 +544,7 @@ def world(settings, tmp_path, station, zone, landmark, officer, supervisor, othe
     )
     return {
         "weekly_report": weekly_report,
+        "basemap": Path(settings.MAP_PMTILES_PATH),
         "station": station,
         "zone": zone,
         "landmark": landmark,

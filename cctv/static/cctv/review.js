@@ -5,9 +5,7 @@
   if (!holder || !window.L) { return; }
   var c = JSON.parse(document.getElementById("cctv-match-config").textContent);
   var map = L.map(holder).setView([c.lat, c.lng], 18);
-  if (c.tilesUrl) {
-    L.tileLayer(c.tilesUrl, { maxZoom: 19, attribution: "© OpenStreetMap contributors" }).addTo(map);
-  }
+  SmartZoneBaseMap.add(map, c.basemap);
   var pts = [[c.lat, c.lng]];
   var half = c.fov_deg / 2;
   var r = c.range_m || 40;

@@ -5,9 +5,7 @@
   var lat = document.querySelector(".sz-pick-lat");
   var lng = document.querySelector(".sz-pick-lng");
   var map = L.map("partner-pick-map").setView(data.center, 16);
-  if (data.tilesUrl) {
-    L.tileLayer(data.tilesUrl, { maxZoom: 19, attribution: "© OpenStreetMap contributors" }).addTo(map);
-  }
+  SmartZoneBaseMap.add(map, data.basemap);
   var marker = null;
   function place(latlng) {
     if (marker) { marker.setLatLng(latlng); } else { marker = L.marker(latlng).addTo(map); }

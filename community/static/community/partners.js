@@ -3,9 +3,7 @@
   "use strict";
   var data = JSON.parse(document.getElementById("partner-data").textContent);
   var map = L.map("partner-map").setView(data.center, 15);
-  if (data.tilesUrl) {
-    L.tileLayer(data.tilesUrl, { maxZoom: 19, attribution: "© OpenStreetMap contributors" }).addTo(map);
-  }
+  SmartZoneBaseMap.add(map, data.basemap);
   var group = L.featureGroup().addTo(map);
   data.points.forEach(function (p) {
     L.circleMarker([p.lat, p.lng], { radius: 7, color: "#0d2a4d", fillOpacity: 0.8, className: "sz-partner" })

@@ -38,9 +38,7 @@
   var el = document.getElementById("desk-map");
   if (!el) { return; }
   var map = L.map(el).setView([parseFloat(el.dataset.lat), parseFloat(el.dataset.lng)], 15);
-  if (el.dataset.tiles) {
-    L.tileLayer(el.dataset.tiles, { maxZoom: 19, attribution: "© OpenStreetMap contributors" }).addTo(map);
-  }
+  SmartZoneBaseMap.add(map, JSON.parse(el.dataset.basemap || "{}"));
   var layer = L.featureGroup().addTo(map);
   fetch(el.dataset.url, { credentials: "same-origin", headers: { Accept: "application/json" } })
     .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })

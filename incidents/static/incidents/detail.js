@@ -3,8 +3,6 @@
   "use strict";
   var config = JSON.parse(document.getElementById("sz-detail-config").textContent);
   var map = L.map("sz-detail-map").setView([config.lat, config.lng], 17);
-  if (config.tilesUrl) {
-    L.tileLayer(config.tilesUrl, { maxZoom: 19, attribution: "© OpenStreetMap contributors" }).addTo(map);
-  }
+  SmartZoneBaseMap.add(map, config.basemap);
   L.circleMarker([config.lat, config.lng], { radius: 9, color: "#b3261e" }).addTo(map);
 })();

@@ -22,9 +22,7 @@
 
   // --- the map ------------------------------------------------------------------------------
   var map = L.map("sz-report-map", { tap: true }).setView(config.center, 16);
-  if (config.tilesUrl) {
-    L.tileLayer(config.tilesUrl, { maxZoom: 19, attribution: "© OpenStreetMap contributors" }).addTo(map);
-  }
+  SmartZoneBaseMap.add(map, config.basemap);
   var zoneLayer = L.featureGroup().addTo(map);
   config.zones.forEach(function (z) {
     L.geoJSON(z.boundary, { style: { color: "#b3261e", weight: 2, fillOpacity: 0.08, className: "sz-zone" } })

@@ -4,9 +4,7 @@
   "use strict";
   var config = JSON.parse(document.getElementById("coverage-config").textContent);
   var map = L.map("coverage-map").setView(config.center, 16);
-  if (config.tilesUrl) {
-    L.tileLayer(config.tilesUrl, { maxZoom: 19, attribution: "© OpenStreetMap contributors" }).addTo(map);
-  }
+  SmartZoneBaseMap.add(map, config.basemap);
   var all = L.featureGroup().addTo(map);
   config.points.forEach(function (p) {
     L.circle([p.lat, p.lng], {

@@ -4,9 +4,7 @@
   function setup(container) {
     var textarea = document.getElementById(container.dataset.for);
     var map = L.map(container).setView([16.5445, 104.7245], 15);
-    if (container.dataset.tiles) {
-      L.tileLayer(container.dataset.tiles, { maxZoom: 19, attribution: "© OpenStreetMap contributors" }).addTo(map);
-    }
+    SmartZoneBaseMap.add(map, JSON.parse(container.dataset.basemap || "{}"));
     var drawn = new L.FeatureGroup().addTo(map);
     function load() {
       drawn.clearLayers();

@@ -52,9 +52,7 @@
   }
 
   var map = L.map("map").setView(config.center, 16);
-  if (config.tilesUrl) {
-    L.tileLayer(config.tilesUrl, { maxZoom: 19, attribution: "© OpenStreetMap contributors" }).addTo(map);
-  }
+  SmartZoneBaseMap.add(map, config.basemap);
   var layers = {
     zones: L.featureGroup().addTo(map),
     landmarks: L.featureGroup().addTo(map),
