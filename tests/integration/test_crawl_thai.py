@@ -49,18 +49,13 @@ CHRISTIAN_YEAR = re.compile(
 # A date (and time) as a machine writes it: 2026-12-02, 2026-12-02T07:03, 2026-12-02 07:03:09.
 ISO_DATETIME = re.compile(r"(?<![\w/.-])\d{4}-\d{2}-\d{2}(?![\w/.-]|-\d)")
 
-# Findings in other helpers' areas, left for the lead to remove after merging their branches.
 # key: the route's key (as in tests/test_access_matrix.py); value: which checks it may fail and
-# why. Each names the finding (see the report of helper `thai`).
+# why.
 KNOWN_EXCEPTIONS: dict[str, tuple[set[str], str]] = {
     # Not findings: the category's code is the row's own editable field in its admin list, and
     # a weekly report's stored figures are JSON (keys such as "on_scene") shown as they are.
     "admin:incidents.category": ({"code", "untranslated"}, "the code is a field of the row"),
     "admin:desk.weeklyreport:change": ({"code", "iso-datetime"}, "the stored figures, as JSON"),
-    # Finding for helper `console` (the dashboard's scripts): community/static/community/
-    # dashboard.js writes a decision's due date as ISO ("2026-11-30"); it should go through
-    # SmartZoneDates.formatDate. Remove this line once that is merged.
-    "/dashboard/": ({"iso-datetime"}, "console: decisions' due dates in ISO"),
 }
 
 

@@ -51,12 +51,13 @@ def test_a_number_alone_raises_an_sos_the_desk_sees_and_the_phone_follows(
     expect(pinned.locator("a.sz-phone")).to_have_attribute("href", "tel:0812345678")
     expect(desk.locator(".sz-sos-marker")).to_have_count(0)
 
-    # An officer takes it on the SOS page: the phone says so by itself.
-    pinned.locator("a").first.click()
+    # The officer acknowledges it from the card: the phone says so by itself.
+    pinned.locator("button[data-action=acknowledge]").click()
+    expect(pinned).to_have_count(0, timeout=10_000)
+    expect(state).to_have_attribute("data-state", "acknowledged", timeout=10_000)
+    desk.goto(f"{asgi_server.url}/sos/{sos.pk}/")
     expect(desk.get_by_test_id("no-position")).to_be_visible()
     expect(desk.locator(".sz-callback a")).to_have_attribute("href", "tel:0812345678")
-    desk.click("button[name=step][value=acknowledge]")
-    expect(state).to_have_attribute("data-state", "acknowledged", timeout=10_000)
     expect(page.locator("#sz-sos-status-text")).to_contain_text("เจ้าหน้าที่รับเรื่องแล้ว")
     expect(page.locator("li[data-step=acknowledged].done time")).not_to_be_empty()
     page.screenshot(path=str(tmp_path / "sos-acknowledged.png"), full_page=True)

@@ -29,7 +29,7 @@
       a.href = "/community/meetings/" + d.meeting + "/";
       a.textContent = d.text;
       li.appendChild(a);
-      li.appendChild(document.createTextNode(" · " + d.owner + (d.due_date ? " · " + d.due_date : "")));
+      li.appendChild(document.createTextNode(" · " + d.owner + (d.due_date ? " · " + SmartZoneDates.formatDate(d.due_date + "T12:00:00") : "")));
       box.appendChild(li);
     });
   }
