@@ -105,7 +105,7 @@ def street_frame(people, size=(1280, 720), seed=0, quality=None) -> np.ndarray:
     QUALITY if given (a street camera's compression)."""
     width, height = size
     rng = np.random.default_rng(seed)
-    frame = rng.normal(110, 10, (height, width, 3)).clip(0, 255).astype(np.uint8)
+    frame = rng.integers(92, 128, (height, width, 3), dtype=np.uint8)
     for image, face_px, x, y in people:
         scale = face_px / face_box(image).w
         small = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
