@@ -376,6 +376,17 @@ class AnalysisJob(models.Model):
     def is_final(self) -> bool:
         return self.state in self.FINAL
 
+    @property
+    def face_summary(self) -> dict:
+        """Return the tracks compared, too small, too blurred, and otherwise not judged."""
+        counts = self.face_counts or {}
+        return {
+            "compared": counts.get("compared", 0),
+            "small": counts.get("small", 0),
+            "blurred": counts.get("blurred", 0),
+            "other": counts.get("turned", 0) + counts.get("weak", 0),
+        }
+
 
 def _crop_path(instance, filename):
     return f"cctv/crops/{instance.station_id}/{filename}"
