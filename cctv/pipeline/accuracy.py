@@ -53,21 +53,18 @@ class Measurement:
         for probe in self.probes:
             if probe.width != width:
                 continue
-            enrolled += 1
             strangers += 1
+            own = persons == probe.person
+            if own.sum() >= 2:  # a person with one photo can only be a stranger
+                enrolled += 1
             if probe.distances is None:
                 continue
-            own = persons == probe.person
-            others = np.where(own, np.inf, probe.distances)
             mine = probe.distances.copy()
             mine[probe.photo] = np.inf  # never the probe's own photo
-            if np.isfinite(mine[own]).any():
-                nearest = int(np.argmin(mine))
-                if persons[nearest] == probe.person and mine[nearest] < threshold:
-                    found += 1
-            else:
-                enrolled -= 1  # a person with one photo can only be a stranger
-            if float(others.min()) < threshold:
+            nearest = int(np.argmin(mine))
+            if own.sum() >= 2 and persons[nearest] == probe.person and mine[nearest] < threshold:
+                found += 1
+            if float(np.where(own, np.inf, probe.distances).min()) < threshold:
                 alerts += 1
         return {
             "found_share": found / enrolled if enrolled else 0.0,
@@ -172,3 +169,88 @@ def measure(
                             probe.distances = np.linalg.norm(matrix - vector, axis=1)
                 result.probes.append(probe)
     return result
+
+
+THRESHOLDS = tuple(round(0.30 + 0.01 * i, 2) for i in range(41))  # 0.30 .. 0.70
+
+
+def figures(result: Measurement, threshold: float) -> dict:
+    """Return the figures at THRESHOLD: per face size, and the JSON keys of the bench."""
+    sizes = sorted({probe.width for probe in result.probes})
+    per_size = {width: result.at(width, threshold) for width in sizes}
+    alerts = sum(row["false_alerts"] for row in per_size.values())
+    strangers = sum(row["stranger_probes"] for row in per_size.values())
+    summary = {
+        "threshold": threshold,
+        "false_alerts_per_1000": round(1000.0 * alerts / strangers, 2) if strangers else 0.0,
+        "non_enrolled_faces": strangers,
+    }
+    for width in sizes:
+        summary[f"found_share_{width}px"] = round(per_size[width]["found_share"], 3)
+    return {"per_size": per_size, "summary": summary}
+
+
+def draw_curve(result: Measurement, path: Path, threshold: float) -> None:
+    """Write a PNG of found share against false alerts per 1000 faces as the threshold moves,
+    one line per face size; the dot on each line is THRESHOLD (drawn with OpenCV)."""
+    width, height, left, bottom, top, right = 760, 520, 80, 60, 40, 150
+    image = np.full((height, width, 3), 255, np.uint8)
+    plot_w, plot_h = width - left - right, height - top - bottom
+    curves = {
+        w: [result.at(w, t) for t in THRESHOLDS] for w in sorted({p.width for p in result.probes})
+    }
+    # Past 50 false alerts per 1000 no threshold is of use: the axis stops there.
+    x_max = 50.0
+
+    def at(false_alerts: float, found: float) -> tuple[int, int]:
+        return (
+            int(left + plot_w * min(false_alerts, x_max) / x_max),
+            int(top + plot_h * (1.0 - found)),
+        )
+
+    black, grey = (0, 0, 0), (200, 200, 200)
+    font = cv2.FONT_HERSHEY_SIMPLEX
+    for i in range(6):
+        y = top + plot_h * i // 5
+        cv2.line(image, (left, y), (left + plot_w, y), grey, 1)
+        cv2.putText(image, f"{1 - i / 5:.1f}", (left - 40, y + 5), font, 0.45, black, 1)
+        x = left + plot_w * i // 5
+        cv2.putText(image, f"{x_max * i / 5:.0f}", (x - 8, top + plot_h + 20), font, 0.45, black, 1)
+    cv2.rectangle(image, (left, top), (left + plot_w, top + plot_h), black, 1)
+    cv2.putText(
+        image,
+        "false alerts per 1000 non-enrolled faces",
+        (left + 60, height - 12),
+        font,
+        0.5,
+        black,
+        1,
+    )
+    cv2.putText(image, "share of enrolled faces found", (8, 24), font, 0.5, black, 1)
+    colours = [
+        (200, 60, 30),
+        (30, 140, 30),
+        (30, 30, 200),
+        (160, 30, 160),
+        (30, 160, 200),
+        (90, 90, 90),
+    ]
+    for n, (face_px, rows) in enumerate(curves.items()):
+        colour = colours[n % len(colours)]
+        points = [at(r["false_alerts_per_1000"], r["found_share"]) for r in rows]
+        cv2.polylines(image, [np.asarray(points, np.int32)], False, colour, 2, cv2.LINE_AA)
+        chosen = min(range(len(THRESHOLDS)), key=lambda i: abs(THRESHOLDS[i] - threshold))
+        cv2.circle(image, points[chosen], 5, colour, -1, cv2.LINE_AA)
+        y = top + 20 + 22 * n
+        cv2.line(image, (left + plot_w + 15, y - 5), (left + plot_w + 40, y - 5), colour, 2)
+        cv2.putText(image, f"{face_px} px face", (left + plot_w + 45, y), font, 0.45, black, 1)
+    cv2.putText(
+        image,
+        f"dot: threshold {threshold:.2f}",
+        (left + plot_w + 15, top + 20 + 22 * len(curves) + 10),
+        font,
+        0.4,
+        black,
+        1,
+    )
+    cv2.imwrite(str(path), image)
