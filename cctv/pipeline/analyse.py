@@ -23,6 +23,7 @@ from cctv.pipeline.video import VideoError
 
 STRONG, POSSIBLE = "strong", "possible"
 CROPS_KEPT = 3
+RECHECK_EVERY = 5  # fresh looks at a track that matched nobody in its first frames
 CROP_HEIGHT = 160
 
 
@@ -73,6 +74,15 @@ class _Judge:
         """Judge TRACK's face in FRAME; return True if the track has just reached an alert."""
         data = track.data
         if data.get("settled"):
+            return False
+        data["looks"] = data.get("looks", 0) + 1
+        # Compared often enough and like nobody: look again only now and then (a face may turn
+        # towards the camera), as embeddings are the costliest step.
+        if (
+            not data.get("votes")
+            and data.get("embeds", 0) >= self.evidence.frames
+            and data["looks"] % RECHECK_EVERY
+        ):
             return False
         face = track.face
         reason = self.floor.before_alignment(face)
