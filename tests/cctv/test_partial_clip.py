@@ -56,6 +56,9 @@ def test_a_clip_with_a_corrupted_middle_keeps_the_alert_from_its_start(
     page = client.get(f"/cctv/jobs/{job.pk}/").content.decode()
     assert "วิเคราะห์ได้บางส่วน" in page and f"เฟรมที่ {job.broke_at_frame}" in page
     assert "ใบหน้าที่พบ" in page
+    api = client.get(f"/api/v1/cctv/jobs/{job.pk}/").json()
+    assert api["state"] == "partial" and api["broke_at_frame"] == job.broke_at_frame
+    assert api["face_counts"] == {"compared": 1}
 
 
 def test_a_truncated_upload_is_an_unreadable_file_not_an_unreachable_stream(
