@@ -1,6 +1,7 @@
 """Face ID a station can trust (issue 17): quality before identity, evidence before an alert,
 small faces found. Real faces (tests/cctv/photos), real models, small clips."""
 
+import cv2
 import pytest
 
 from cctv.pipeline import (
@@ -81,3 +82,15 @@ def test_one_frames_match_raises_no_alert_and_the_required_frames_raise_exactly_
     assert len(found) == 1 and found[0].frames == 3 and found[0].match.entry_id == BIDEN
     # The review shows the best crops side by side: three crops, one strip.
     assert found[0].crop.shape[1] > 2 * found[0].crop.shape[0]
+
+
+def test_a_blurred_face_is_tracked_and_counted_as_too_blurred_never_matched(tmp_path, matcher):
+    biden = faces.photo("joe_biden", 3)
+    frames = [
+        cv2.GaussianBlur(frame, (0, 0), 3)
+        for frame in faces.walk([(biden, 120, 300, 100)], 5, (1280, 720))
+    ]
+    assert len(detect_faces(frames[0])) == 1  # still found ...
+    found, counts = run(faces.write_clip(tmp_path / "blur.avi", frames, fps=5), matcher)
+    assert found == []  # ... never compared
+    assert counts.as_dict() == {"compared": 0, "blurred": 1}
