@@ -238,24 +238,44 @@ def job_progress(*, job_id: int, done: float, total: float, resume_from: int) ->
     return True
 
 
-def _finish(job: AnalysisJob, state: str, reason: str) -> None:
+def _finish(job: AnalysisJob, state: str, reason: str, face_counts: dict | None = None) -> None:
     job.state, job.reason, job.finished_at = state, reason[:500], timezone.now()
     fields = ["state", "reason", "finished_at"]
+    if face_counts is not None:
+        job.face_counts = face_counts
+        fields.append("face_counts")
     if state == AnalysisJob.State.DONE and job.progress_total:
         job.progress_done = job.progress_total
         fields.append("progress_done")
     job.save(update_fields=fields)
-    audit_append(actor=SYSTEM, action=f"cctv.job.{state}", obj=job, changes={"reason": job.reason})
+    changes = {"reason": job.reason, "faces": job.face_counts}
+    if job.broke_at_frame is not None:
+        changes["broke_at_frame"] = job.broke_at_frame
+    audit_append(actor=SYSTEM, action=f"cctv.job.{state}", obj=job, changes=changes)
     event_record(station=job.station, kind=f"cctv.job.{state}", payload=job_payload(job))
 
 
 @transaction.atomic
-def job_finish(*, job_id: int) -> AnalysisJob:
-    """End a running job: done, or cancelled if that was asked."""
+def job_finish(*, job_id: int, face_counts: dict | None = None) -> AnalysisJob:
+    """End a running job: done, or cancelled if that was asked; store the faces it counted."""
     job = AnalysisJob.objects.select_for_update().get(pk=job_id)
     if not job.is_final:
         state = AnalysisJob.State.CANCELLED if job.cancel_requested else AnalysisJob.State.DONE
-        _finish(job, state, "")
+        _finish(job, state, "", face_counts)
+    return job
+
+
+@transaction.atomic
+def job_partial(
+    *, job_id: int, reason: str, frame: int, face_counts: dict | None = None
+) -> AnalysisJob:
+    """End a clip job that broke at FRAME as partly analysed, keeping the candidates it raised
+    from the frames before (unlike job_fail)."""
+    job = AnalysisJob.objects.select_for_update().get(pk=job_id)
+    if not job.is_final:
+        job.broke_at_frame = frame
+        job.save(update_fields=["broke_at_frame"])
+        _finish(job, AnalysisJob.State.PARTIAL, reason, face_counts)
     return job
 
 
@@ -293,6 +313,8 @@ def match_record(
     score: float,
     crop,
     final: bool = True,
+    tier: str = FaceMatch.Tier.POSSIBLE,
+    frames: int = 1,
 ) -> FaceMatch | None:
     """Record one appearance as a candidate once; a repeat (retried job) returns None.
 
@@ -315,7 +337,7 @@ def match_record(
             ).first()
             if existing is not None:
                 if final and ok and existing.status == FaceMatch.Status.CANDIDATE:
-                    _replace_crop(existing, jpeg.tobytes(), score, distance)
+                    _replace_crop(existing, jpeg.tobytes(), score, distance, tier, frames)
                 return None
             base = job.window_start or job.started_at or job.created_at
             if job.kind == AnalysisJob.Kind.CLIP:
@@ -332,6 +354,8 @@ def match_record(
                 seen_at=seen_at,
                 score=score,
                 distance=distance,
+                tier=tier,
+                frames=frames,
             )
             if ok:
                 match.crop.save(f"{uuid.uuid4().hex}.jpg", ContentFile(jpeg.tobytes()), save=False)
@@ -347,6 +371,8 @@ def match_record(
                     "entry": entry_id,
                     "camera": job.camera_id,
                     "score": round(score, 4),
+                    "tier": tier,
+                    "frames": frames,
                     "offset_s": round(offset_s, 2),
                 },
             )
@@ -359,11 +385,16 @@ def match_record(
         return None
 
 
-def _replace_crop(match: FaceMatch, jpeg: bytes, score: float, distance: float) -> None:
+def _replace_crop(
+    match: FaceMatch, jpeg: bytes, score: float, distance: float, tier: str, frames: int
+) -> None:
     old = match.crop.name
     match.crop.save(f"{uuid.uuid4().hex}.jpg", ContentFile(jpeg), save=False)
     match.score, match.distance = max(match.score, score), min(match.distance, distance)
-    match.save(update_fields=["crop", "score", "distance"])
+    match.frames = max(match.frames, frames)
+    if tier == FaceMatch.Tier.STRONG:
+        match.tier = tier
+    match.save(update_fields=["crop", "score", "distance", "frames", "tier"])
     if old:
         storage = match.crop.storage
         transaction.on_commit(lambda: storage.delete(old))

@@ -301,8 +301,9 @@ class AnalysisJob(models.Model):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
         CANCELLED = "cancelled", _("Cancelled")
+        PARTIAL = "partial", _("Partly analysed")
 
-    FINAL = {State.DONE, State.FAILED, State.CANCELLED}
+    FINAL = {State.DONE, State.FAILED, State.CANCELLED, State.PARTIAL}
 
     station = models.ForeignKey(
         Station, on_delete=models.CASCADE, related_name="cctv_jobs", verbose_name=_("station")
@@ -345,6 +346,10 @@ class AnalysisJob(models.Model):
     heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
     # What asked for the job ("sos:12", "report:34"): "look at cameras" makes one per camera.
     source = models.CharField(_("requested for"), max_length=60, blank=True, default="")
+    # Partly analysed: the frame at which the video could no longer be decoded.
+    broke_at_frame = models.PositiveIntegerField(_("broke at frame"), null=True, blank=True)
+    # Tracks of faces seen: {"compared": n, "small": n, "blurred": n, "turned": n, "weak": n}.
+    face_counts = models.JSONField(_("faces seen"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("analysis job")
@@ -371,12 +376,27 @@ class AnalysisJob(models.Model):
     def is_final(self) -> bool:
         return self.state in self.FINAL
 
+    @property
+    def face_summary(self) -> dict:
+        """Return the tracks compared, too small, too blurred, and otherwise not judged."""
+        counts = self.face_counts or {}
+        return {
+            "compared": counts.get("compared", 0),
+            "small": counts.get("small", 0),
+            "blurred": counts.get("blurred", 0),
+            "other": counts.get("turned", 0) + counts.get("weak", 0),
+        }
+
 
 def _crop_path(instance, filename):
     return f"cctv/crops/{instance.station_id}/{filename}"
 
 
 class FaceMatch(models.Model):
+    class Tier(models.TextChoices):
+        STRONG = "strong", _("Strong")
+        POSSIBLE = "possible", _("Possible")
+
     class Status(models.TextChoices):
         CANDIDATE = "candidate", _("Candidate")
         CONFIRMED = "confirmed", _("Confirmed")
@@ -407,6 +427,8 @@ class FaceMatch(models.Model):
     seen_at = models.DateTimeField(_("seen at"))
     score = models.FloatField(_("score"))
     distance = models.FloatField(_("distance"))
+    tier = models.CharField(_("tier"), max_length=10, choices=Tier.choices, default=Tier.POSSIBLE)
+    frames = models.PositiveIntegerField(_("frames matched"), default=1)
     crop = models.FileField(
         _("face crop"), storage=private_storage, upload_to=_crop_path, blank=True, max_length=300
     )

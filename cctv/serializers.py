@@ -72,6 +72,8 @@ class JobSerializer(serializers.ModelSerializer):
             "created_at",
             "finished_at",
             "matches",
+            "broke_at_frame",
+            "face_counts",
         ]
         read_only_fields = fields
 
@@ -91,6 +93,8 @@ class MatchSerializer(serializers.ModelSerializer):
             "entry_name",
             "camera",
             "score",
+            "tier",
+            "frames",
             "seen_at",
             "status",
             "note",

@@ -88,6 +88,8 @@ def job_payload(job: AnalysisJob) -> dict:
         "total": job.progress_total,
         "percent": job.percent,
         "reason": job.reason,
+        "broke_at_frame": job.broke_at_frame,
+        "faces": job.face_counts,
         "title": _("Video analysis #%(id)s: %(state)s")
         % {"id": job.pk, "state": job.get_state_display()},
     }
@@ -100,6 +102,7 @@ def match_payload(match: FaceMatch) -> dict:
         "job": match.job_id,
         "entry": match.entry_id,
         "title": _("Possible match: %(name)s") % {"name": match.entry.name},
+        "tier": match.tier,
         "category": match.entry.category,
         "score": round(match.score, 3),
         "status": match.status,
@@ -368,14 +371,14 @@ def enrollment_photo_add(
 
 def matcher_for_station(station_id: int):
     """Build a WatchlistMatcher of the station's approved, unexpired entries."""
-    from cctv.pipeline.match import WatchlistMatcher
+    from cctv.pipeline.match import DEFAULT_THRESHOLD, WatchlistMatcher
 
     photos = EnrollmentPhoto.objects.filter(
         entry__in=WatchlistEntry.objects.matchable().filter(station_id=station_id)
     ).values_list("entry_id", "embedding")
     ids = [entry_id for entry_id, _e in photos]
     vectors = [np.frombuffer(bytes(e), dtype=np.float32) for _i, e in photos]
-    threshold = float(getattr(settings, "CCTV_MATCH_THRESHOLD", 0.6))
+    threshold = float(getattr(settings, "CCTV_MATCH_THRESHOLD", DEFAULT_THRESHOLD))
     return WatchlistMatcher(
         np.array(vectors, dtype=np.float32).reshape(-1, 128), ids, threshold=threshold
     )

@@ -13,7 +13,16 @@ from django.utils import timezone
 from cctv import analysis, services
 from cctv.camera_io import SnapshotError, fetch_snapshot
 from cctv.models import AnalysisJob, Camera
-from cctv.pipeline import VideoError, analyse_frames, read_clip, read_stream
+from cctv.pipeline import (
+    Evidence,
+    FaceCounts,
+    QualityFloor,
+    VideoError,
+    analyse_frames,
+    read_clip,
+    read_stream,
+)
+from cctv.pipeline.detect import FIND_FACE_PX
 from cctv.pipeline.video import clip_info, grab_one_frame
 
 log = logging.getLogger(__name__)
@@ -68,30 +77,37 @@ def analyse_job(self, job_id: int) -> str:
     job = analysis.job_start(job_id=job_id)
     if job is None:
         return "skipped"
+    counts = FaceCounts()
     try:
-        _run(job)
+        _run(job, counts)
     except JobStopped:
-        analysis.job_finish(job_id=job_id)
+        analysis.job_finish(job_id=job_id, face_counts=counts.as_dict())
         return "cancelled"
     except VideoError as exc:
+        if job.kind == AnalysisJob.Kind.CLIP and exc.frame:
+            # The clip broke part way: keep the alerts raised from the part that decoded.
+            analysis.job_partial(
+                job_id=job_id, reason=exc.reason, frame=exc.frame, face_counts=counts.as_dict()
+            )
+            return "partial"
         analysis.job_fail(job_id=job_id, reason=exc.reason)
         return "failed"
     except Exception as exc:  # a bug or a broken model must not leave the job "running"
         log.exception("cctv job %s crashed", job_id)
         analysis.job_fail(job_id=job_id, reason=f"internal error: {type(exc).__name__}")
         return "failed"
-    analysis.job_finish(job_id=job_id)
+    analysis.job_finish(job_id=job_id, face_counts=counts.as_dict())
     return "done"
 
 
-def _run(job: AnalysisJob) -> None:
+def _run(job: AnalysisJob, counts: FaceCounts) -> None:
     matcher = StationMatcher(job.station_id)
     min_score = float(getattr(settings, "CCTV_DETECT_MIN_SCORE", 0.6))
     last = {"at": 0.0, "written_at": 0.0, "percent": -1}
     run_offset = 0.0  # seconds from the job's time base to the start of this run
 
     if job.kind == AnalysisJob.Kind.CLIP:
-        info = clip_info(job.clip.path)
+        info = clip_info(job.clip.path, whole=False)
         total = float(info.frame_count)
         start = job.resume_from
         frames = read_clip(job.clip.path, sample_fps=job.sample_fps, start_frame=start)
@@ -153,6 +169,10 @@ def _run(job: AnalysisJob) -> None:
         max_gap=max_gap,
         on_frame=on_frame,
         early=job.kind != AnalysisJob.Kind.CLIP,
+        floor=QualityFloor.from_settings(settings),
+        evidence=Evidence.from_settings(settings),
+        find_face_px=int(getattr(settings, "CCTV_FACE_FIND_PX", FIND_FACE_PX)),
+        counts=counts,
     ):
         analysis.match_record(
             job_id=job.pk,
@@ -163,6 +183,8 @@ def _run(job: AnalysisJob) -> None:
             score=appearance.match.score,
             crop=appearance.crop,
             final=appearance.final,
+            tier=appearance.tier,
+            frames=appearance.frames,
         )
 
 

@@ -328,7 +328,7 @@ def match_review(request, pk):
             _form_errors(form, exc)
         else:
             return redirect("cctv:match_review", pk=match.pk)
-    photo = match.entry.photos.first()
+    photos = list(match.entry.photos.all())
     camera = match.camera
     map_config = {"basemap": basemap_config()}
     if camera is not None:
@@ -340,7 +340,7 @@ def match_review(request, pk):
             "range_m": camera.range_m,
             "name": f"{camera.code} {camera.name}",
         }
-    context = {"match": match, "photo": photo, "form": form, "map_config": map_config}
+    context = {"match": match, "photos": photos, "form": form, "map_config": map_config}
     return render(request, "cctv/match_review.html", context, status=400 if form.errors else 200)
 
 

@@ -315,6 +315,20 @@ RETENTION_OFFICER_POSITION_DAYS = int(env("RETENTION_OFFICER_POSITION_DAYS", "30
 RETENTION_AUDIT_DAYS = int(env("RETENTION_AUDIT_DAYS", str(5 * 365)))
 # Face-match snapshots (crops) not linked to an incident: deleted this long after the match.
 CCTV_MATCH_RETENTION_DAYS = int(env("CCTV_MATCH_RETENTION_DAYS", "30"))
+# Face ID (defaults measured with bench/face_accuracy.py; see cctv/README.md). A face is
+# compared with the watchlist only if at least CCTV_FACE_MIN_WIDTH_PX wide, sharp enough
+# (variance of the Laplacian of the aligned crop), turned no further than CCTV_FACE_MAX_YAW
+# and detected with at least CCTV_FACE_MIN_SCORE. An alert needs CCTV_MATCH_FRAMES sampled
+# frames of one track to match the same entry: "strong" below CCTV_MATCH_STRONG, else
+# "possible" below CCTV_MATCH_THRESHOLD. CCTV_FACE_FIND_PX: smallest face looked for.
+CCTV_FACE_MIN_WIDTH_PX = int(env("CCTV_FACE_MIN_WIDTH_PX", "36"))
+CCTV_FACE_MIN_SHARPNESS = float(env("CCTV_FACE_MIN_SHARPNESS", "10"))
+CCTV_FACE_MAX_YAW = float(env("CCTV_FACE_MAX_YAW", "0.8"))
+CCTV_FACE_MIN_SCORE = float(env("CCTV_FACE_MIN_SCORE", "0.7"))
+CCTV_FACE_FIND_PX = int(env("CCTV_FACE_FIND_PX", "32"))
+CCTV_MATCH_FRAMES = int(env("CCTV_MATCH_FRAMES", "3"))
+CCTV_MATCH_STRONG = float(env("CCTV_MATCH_STRONG", "0.47"))
+CCTV_MATCH_THRESHOLD = float(env("CCTV_MATCH_THRESHOLD", "0.55"))
 
 # Celery: Redis broker when REDIS_URL is set, else kombu's filesystem transport (no server).
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL or "filesystem://")

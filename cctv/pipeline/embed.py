@@ -41,20 +41,28 @@ class FaceEmbedder:
                 )
         return cls._models
 
-    def embed(self, frame: np.ndarray, face: Face) -> np.ndarray:
-        """Return the 128-d embedding (float32) of FACE in FRAME (BGR or grey)."""
-        dlib, predictor, model = self._load()
+    def align(self, frame: np.ndarray, face: Face) -> np.ndarray:
+        """Return FACE in FRAME (BGR or grey) aligned by its 5 landmarks: a 150 x 150 RGB chip."""
+        dlib, predictor, _model = self._load()
         if frame.ndim == 2:
             rgb = cv2.cvtColor(frame, cv2.COLOR_GRAY2RGB)
         else:
             rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
         rect = dlib.rectangle(face.x, face.y, face.x + face.w, face.y + face.h)
-        shape = predictor(rgb, rect)
-        return np.asarray(model.compute_face_descriptor(rgb, shape), dtype=np.float32)
+        return dlib.get_face_chip(rgb, predictor(rgb, rect), size=150, padding=0.25)
+
+    def embed_chip(self, chip: np.ndarray) -> np.ndarray:
+        """Return the 128-d embedding (float32) of an aligned chip from align()."""
+        _dlib, _predictor, model = self._load()
+        return np.asarray(model.compute_face_descriptor(chip), dtype=np.float32)
+
+    def embed(self, frame: np.ndarray, face: Face) -> np.ndarray:
+        """Return the 128-d embedding (float32) of FACE in FRAME (BGR or grey)."""
+        return self.embed_chip(self.align(frame, face))
 
     def embed_single(self, image: np.ndarray, *, min_score: float = 0.6) -> np.ndarray:
         """Return the embedding of the one face in IMAGE, or raise OneFaceError."""
-        faces = detect_faces(image, min_score=min_score)
+        faces = detect_faces(image, min_score=min_score, min_face_px=None)
         if not faces:
             raise OneFaceError("no face was found in the photo", 0)
         if len(faces) > 1:

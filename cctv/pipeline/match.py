@@ -4,7 +4,34 @@ from dataclasses import dataclass
 
 import numpy as np
 
-DEFAULT_THRESHOLD = 0.6
+# Thresholds on the distance between a face and its nearest enrolment photo, measured with
+# bench/face_accuracy.py (cctv/README.md): at 40 px and wider, different people came no nearer
+# than 0.635; other photos of the same person lay at a median 0.44 (90 % below 0.52).
+POSSIBLE_THRESHOLD = 0.55
+STRONG_THRESHOLD = 0.47
+DEFAULT_THRESHOLD = POSSIBLE_THRESHOLD
+EVIDENCE_FRAMES = 3  # sampled frames of one track that must match the same entry
+MAX_EMBEDS_PER_TRACK = 12  # then the track is judged on what it showed
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """How much a track must show before it raises an alert, and of which tier."""
+
+    frames: int = EVIDENCE_FRAMES
+    strong: float = STRONG_THRESHOLD
+    possible: float = POSSIBLE_THRESHOLD
+    max_embeds: int = MAX_EMBEDS_PER_TRACK
+
+    @classmethod
+    def from_settings(cls, settings) -> "Evidence":
+        """Return the evidence set by CCTV_MATCH_FRAMES, _STRONG, _THRESHOLD, _MAX_EMBEDS."""
+        return cls(
+            frames=int(getattr(settings, "CCTV_MATCH_FRAMES", EVIDENCE_FRAMES)),
+            strong=float(getattr(settings, "CCTV_MATCH_STRONG", STRONG_THRESHOLD)),
+            possible=float(getattr(settings, "CCTV_MATCH_THRESHOLD", POSSIBLE_THRESHOLD)),
+            max_embeds=int(getattr(settings, "CCTV_MATCH_MAX_EMBEDS", MAX_EMBEDS_PER_TRACK)),
+        )
 
 
 @dataclass(frozen=True)

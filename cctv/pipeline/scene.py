@@ -29,6 +29,9 @@ class SceneGate:
         self._reference: np.ndarray | None = None
         self._skipped = 0
         self.detections = self.skips = 0
+        # After needs_detection() returned True: the grid cells (True) that changed, or None
+        # if the whole frame is to be searched (first frame, refresh).
+        self.changed: np.ndarray | None = None
 
     def _grid(self, frame: np.ndarray) -> np.ndarray:
         grey = frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
@@ -44,12 +47,14 @@ class SceneGate:
         """Return True if FRAME must go to the detector (and remember it as the new reference)."""
         grid = self._grid(frame)
         reference = self._reference
-        if (
+        whole = (
             reference is None
             or reference.shape != grid.shape
             or self._skipped + 1 >= self.refresh_every
-            or int(np.abs(grid - reference).max()) > self.levels
-        ):
+        )
+        moved = None if whole else np.abs(grid - reference) > self.levels
+        if whole or moved.any():
+            self.changed = moved
             self._reference, self._skipped = grid, 0
             self.detections += 1
             return True

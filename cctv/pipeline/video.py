@@ -1,5 +1,6 @@
 """Read frames from a clip or a live stream with OpenCV, sampled at a set rate."""
 
+import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -11,11 +12,14 @@ DEFAULT_SAMPLE_FPS = 5.0
 
 
 class VideoError(Exception):
-    """A clip or stream could not be read; `reason` says why, in words for the job page."""
+    """A clip or stream could not be read; `reason` says why, in words for the job page.
 
-    def __init__(self, reason: str):
+    `frame` is the index of the first frame that could not be decoded when a clip broke part
+    way, after earlier frames were read (None if nothing could be read)."""
+
+    def __init__(self, reason: str, frame: int | None = None):
         super().__init__(reason)
-        self.reason = reason
+        self.reason, self.frame = reason, frame
 
 
 @dataclass(frozen=True)
@@ -40,12 +44,17 @@ def _open(source: str, timeout_s: float) -> cv2.VideoCapture:
     capture = cv2.VideoCapture(source, cv2.CAP_FFMPEG, params)
     if not capture.isOpened():
         capture.release()
+        if os.path.exists(source):
+            raise VideoError("unreadable file: not a video, or a damaged or truncated one")
         raise VideoError("cannot open it: not a video, or an unreachable stream")
     return capture
 
 
-def clip_info(path: str) -> ClipInfo:
-    """Check that PATH is a whole, readable video; return its frame count, rate and size."""
+def clip_info(path: str, *, whole: bool = True) -> ClipInfo:
+    """Check that PATH is a readable video; return its frame count, rate and size.
+
+    WHOLE: also check that its last frame decodes (else VideoError). Analysis reads what it
+    can instead, and stops where the clip breaks."""
     capture = _open(path, 10.0)
     try:
         count = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
@@ -56,7 +65,9 @@ def clip_info(path: str) -> ClipInfo:
             raise VideoError("not a video: no frames, frame rate or size could be read")
         ok, _ = capture.read()
         if not ok:
-            raise VideoError("corrupt video: its first frame cannot be decoded")
+            raise VideoError("unreadable file: its first frame cannot be decoded")
+        if not whole:
+            return ClipInfo(count, fps, width, height)
         capture.set(cv2.CAP_PROP_POS_FRAMES, max(0, count - 1))
         ok, _ = capture.read()
         if not ok:
@@ -130,10 +141,10 @@ def read_clip(
     """Yield (frame index, time in s, BGR frame) for frames of the clip at PATH at SAMPLE_FPS.
 
     Sampled frames are those whose index is a multiple of the step, so a resumed read (from
-    START_FRAME) sees exactly the frames a first read would have. Raise VideoError if the clip
-    ends early or a frame cannot be decoded.
+    START_FRAME) sees exactly the frames a first read would have. Raise VideoError (with the
+    frame it broke at) if the clip ends early or a frame cannot be decoded.
     """
-    info = clip_info(path)
+    info = clip_info(path, whole=False)
     step = max(1, round(info.fps / sample_fps))
     capture = _open(path, 10.0)
     try:
@@ -141,21 +152,24 @@ def read_clip(
         index = 0
         while index < start_frame:
             if not capture.grab():
-                raise VideoError(f"truncated video: it ends at frame {index} of {info.frame_count}")
+                raise VideoError(
+                    f"truncated video: it ends at frame {index} of {info.frame_count}", index
+                )
             index += 1
         while index < info.frame_count:
             ok = capture.grab()
             if ok and index % step == 0:
                 frame = read()
                 if frame is None:
-                    raise VideoError(f"corrupt video: frame {index} cannot be decoded")
+                    raise VideoError(f"corrupt video: frame {index} cannot be decoded", index)
                 yield index, index / info.fps, frame
             if not ok:
                 # Containers often over-count by a frame or two; more than that is damage.
                 if info.frame_count - index > max(2, info.frame_count // 50):
                     raise VideoError(
                         f"truncated or corrupt video: frame {index} of {info.frame_count} "
-                        "cannot be decoded"
+                        "cannot be decoded",
+                        index,
                     )
                 return
             index += 1

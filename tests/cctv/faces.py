@@ -70,3 +70,62 @@ def write_clip(path: Path, frames: list, fps: int = 25) -> Path:
         writer.write(frame)
     writer.release()
     return path
+
+
+PHOTOS = Path(__file__).resolve().parent / "photos"  # see photos/README.md: source, licence
+
+
+def photo(person: str, number: int) -> np.ndarray:
+    """Return photo NUMBER of PERSON from tests/cctv/photos (BGR)."""
+    image = cv2.imread(str(PHOTOS / person / f"{number}.jpg"), cv2.IMREAD_COLOR)
+    assert image is not None, f"no photo {person}/{number}"
+    return image
+
+
+def photo_bytes(person: str, number: int) -> bytes:
+    return (PHOTOS / person / f"{number}.jpg").read_bytes()
+
+
+_face_boxes: dict = {}
+
+
+def face_box(image: np.ndarray):
+    """Return the detected face of a one-face photo (cached by the array's identity)."""
+    from cctv.pipeline import detect_faces
+
+    key = (image.shape, int(image[::17, ::13].sum()))
+    if key not in _face_boxes:
+        _face_boxes[key] = detect_faces(image, min_face_px=None)[0]
+    return _face_boxes[key]
+
+
+def street_frame(people, size=(1280, 720), seed=0, quality=None) -> np.ndarray:
+    """Return a grey, noisy street-like frame of SIZE with each (photo, face width px, x, y) of
+    PEOPLE pasted so that its face is that wide with its top-left corner near x, y; JPEG'd at
+    QUALITY if given (a street camera's compression)."""
+    width, height = size
+    rng = np.random.default_rng(seed)
+    frame = rng.integers(92, 128, (height, width, 3), dtype=np.uint8)
+    for image, face_px, x, y in people:
+        scale = face_px / face_box(image).w
+        small = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        h, w = min(small.shape[0], height - y), min(small.shape[1], width - x)
+        frame[y : y + h, x : x + w] = small[:h, :w]
+    if quality is not None:
+        ok, data = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, quality])
+        frame = cv2.imdecode(data, cv2.IMREAD_COLOR)
+    return frame
+
+
+def walk(people, steps: int, size=(1280, 720), step_px=(6, 2), quality=None) -> list:
+    """Return STEPS frames in which PEOPLE (as for street_frame) walk STEP_PX a frame."""
+    dx, dy = step_px
+    return [
+        street_frame(
+            [(image, px, x + i * dx, y + i * dy) for image, px, x, y in people],
+            size,
+            seed=i,
+            quality=quality,
+        )
+        for i in range(steps)
+    ]

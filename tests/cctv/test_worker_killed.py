@@ -24,10 +24,11 @@ def test_a_job_whose_worker_was_killed_ends_once_without_duplicate_alerts(
     need(sys.platform.startswith("linux"), "needs POSIX signals")
     settings.CCTV_PRIVATE_ROOT = None  # the worker and this test share DATA_DIR/private
     settings.CCTV_JOB_STALE_SECONDS = STALE_SECONDS
-    # A for 2 s, nobody for 2 s, 25 times: 25 appearances in 100 s of video.
-    a_frame = faces.frame_of(faces.person_a(), 40, size=(480, 360))
+    # A for 2 s (swaying, so that each sampled frame is new evidence), nobody for 2 s, 25
+    # times: 25 appearances in 100 s of video.
+    a_frames = [faces.frame_of(faces.person_a(), 40 + (i % 10) * 6, (480, 360)) for i in range(50)]
     empty = faces.frame_of(faces.no_face(), 40, size=(480, 360))
-    frames = ([a_frame] * 50 + [empty] * 50) * 25
+    frames = (a_frames + [empty] * 50) * 25
     path = faces.write_clip(tmp_path / "long.mp4", frames)
     expected = {
         a.start_frame

@@ -6,7 +6,8 @@
   var percent = document.getElementById("job-percent");
   var state = document.getElementById("job-state");
   var reason = document.getElementById("job-reason");
-  var finals = { done: true, failed: true, cancelled: true };
+  var finals = { done: true, failed: true, cancelled: true, partial: true };
+  var endedBefore = finals[state.dataset.state] === true;
   var lastMatches = null;
   function poll() {
     fetch("/api/v1/cctv/jobs/" + id + "/", { credentials: "same-origin", headers: { Accept: "application/json" } })
@@ -20,7 +21,8 @@
         if (lastMatches !== null && job.matches !== lastMatches) { location.reload(); return; }
         lastMatches = job.matches;
         if (finals[job.state]) {
-          if (job.matches && !document.querySelector("#job-matches a")) { location.reload(); }
+          // Reload once when the job ends, for its summary of faces seen and its candidates.
+          if (!endedBefore) { location.reload(); }
           return;
         }
         setTimeout(poll, 1000);
