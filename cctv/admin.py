@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from cctv import analysis, services
 from cctv.models import AnalysisJob, Camera, CameraSite, FaceMatch, WatchlistEntry
@@ -20,7 +21,10 @@ class CameraForm(forms.ModelForm):
     password = forms.CharField(
         widget=forms.PasswordInput(render_value=False),
         required=False,
-        help_text="Leave empty to keep the stored password.",
+        help_text=_(
+            "Leave empty to keep the stored password. Changing the address of the camera "
+            "removes the stored user name and password unless you type the password again."
+        ),
     )
 
     class Meta:
