@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from incidents.models import Category, Report
-from smartzone import geo
+from smartzone import geo, params
 from smartzone.photos import MAX_PHOTOS
 
 PHONE = re.compile(r"^\+?[0-9][0-9 \-]{7,18}[0-9]$")
@@ -138,10 +138,10 @@ class ReportFilterForm(forms.Form):
         queryset=Category.objects.all(),
         empty_label=_("Any category"),
     )
-    since = forms.DateField(
+    since = params.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    until = forms.DateField(
+    until = params.DateField(
         label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     in_zone = forms.ChoiceField(
