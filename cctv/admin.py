@@ -22,7 +22,10 @@ class CameraForm(forms.ModelForm):
         label=_("stream password"),
         widget=forms.PasswordInput(render_value=False),
         required=False,
-        help_text=_("Leave empty to keep the stored password."),
+        help_text=_(
+            "Leave empty to keep the stored password. Changing the address of the camera "
+            "removes the stored user name and password unless you type the password again."
+        ),
     )
 
     class Meta:

@@ -1,18 +1,22 @@
 """Talk to cameras: fetch a snapshot (HTTP, basic auth) or one frame of the stream.
 
-URLs with credentials are built here and never logged; errors name only the kind of failure.
+Every connection goes through `smartzone.net` (address checks, no redirects elsewhere, time and
+size bounds). URLs with credentials are built here and never logged; errors name only the kind
+of failure, never what answered.
 """
 
 import base64
-import urllib.request
 
 import cv2
 import numpy as np
+from django.utils.translation import gettext as _
 
 from cctv.models import Camera
 from cctv.pipeline.video import VideoError, grab_one_frame
+from smartzone import net
 
 MAX_SNAPSHOT_BYTES = 8 * 1024 * 1024
+STREAM_SCHEMES = ("rtsp", "rtsps", "http", "https")
 
 
 class SnapshotError(Exception):
@@ -21,31 +25,44 @@ class SnapshotError(Exception):
         self.reason = reason
 
 
+def stream_check(camera: Camera) -> str:
+    """Return the camera's stream URL with credentials once its host passed the address checks
+    (OpenCV connects by itself: check before opening), or raise SnapshotError."""
+    try:
+        net.check_url(camera.stream_url, schemes=STREAM_SCHEMES)
+    except net.FetchRefused as exc:
+        raise SnapshotError(exc.reason) from None
+    return camera.stream_source
+
+
 def fetch_snapshot(camera: Camera, *, timeout_s: float = 5.0) -> bytes:
     """Return the camera's current picture as JPEG bytes, or raise SnapshotError."""
-    if camera.snapshot_url and camera.snapshot_url.startswith(("http://", "https://")):
-        request = urllib.request.Request(camera.snapshot_url)  # noqa: S310 (scheme checked)
+    if camera.snapshot_url:
+        headers = {}
         if camera.username:
             token = base64.b64encode(f"{camera.username}:{camera.password}".encode()).decode()
-            request.add_header("Authorization", f"Basic {token}")
+            headers["Authorization"] = f"Basic {token}"
         try:
-            with urllib.request.urlopen(request, timeout=timeout_s) as response:  # noqa: S310
-                data = response.read(MAX_SNAPSHOT_BYTES + 1)
-        except Exception as exc:
-            raise SnapshotError(f"snapshot failed: {type(exc).__name__}") from None
-        if not data or len(data) > MAX_SNAPSHOT_BYTES:
-            raise SnapshotError("snapshot failed: empty or too large")
-        frame = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+            data = net.fetch(
+                camera.snapshot_url,
+                headers=headers,
+                timeout_s=timeout_s,
+                max_bytes=MAX_SNAPSHOT_BYTES,
+            )
+        except net.FetchRefused as exc:
+            raise SnapshotError(exc.reason) from None
+        frame = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR) if data else None
         if frame is None:
-            raise SnapshotError("snapshot failed: not an image")
+            raise SnapshotError(_("The camera did not send a picture."))
     elif camera.stream_url:
+        source = stream_check(camera)
         try:
-            frame = grab_one_frame(camera.stream_source, timeout_s=timeout_s)
-        except VideoError as exc:
-            raise SnapshotError(f"stream: {exc.reason}") from None
+            frame = grab_one_frame(source, timeout_s=timeout_s)
+        except VideoError:
+            raise SnapshotError(_("The camera did not send a picture.")) from None
     else:
-        raise SnapshotError("no stream or snapshot URL")
+        raise SnapshotError(_("The camera has no stream or snapshot address."))
     ok, jpeg = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 85])
     if not ok:
-        raise SnapshotError("snapshot failed: cannot encode")
+        raise SnapshotError(_("The camera did not send a picture."))
     return jpeg.tobytes()

@@ -25,7 +25,10 @@ class CameraForm(forms.ModelForm):
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
         required=False,
         max_length=200,
-        help_text=_("Leave empty to keep the stored password."),
+        help_text=_(
+            "Leave empty to keep the stored password. Changing the address of the camera "
+            "removes the stored user name and password unless you type the password again."
+        ),
     )
     clear_password = forms.BooleanField(label=_("remove the stored password"), required=False)
 

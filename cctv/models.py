@@ -50,6 +50,18 @@ def split_credentials(url: str) -> tuple[str, str, str]:
     return clean, user, password
 
 
+def url_origin(url: str) -> tuple[str, str, int | None] | None:
+    """Return (scheme, host, port) of URL, the place its credentials are bound to."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return (parts.scheme.lower(), (parts.hostname or "").lower(), port)
+
+
 def with_credentials(url: str, username: str, password: str) -> str:
     if not url or not username:
         return url
@@ -167,6 +179,11 @@ class Camera(models.Model):
     @property
     def snapshot_source(self) -> str:
         return with_credentials(self.snapshot_url, self.username, self.password)
+
+    @property
+    def credential_origins(self) -> set:
+        """The schemes, hosts and ports the stored credentials were entered for."""
+        return {url_origin(u) for u in (self.stream_url, self.snapshot_url) if u}
 
     @property
     def has_credentials(self) -> bool:

@@ -135,19 +135,39 @@ def camera_site_save(*, actor, site: CameraSite) -> CameraSite:
     return site
 
 
+def _credentials_unbind(camera: Camera) -> None:
+    """Forget the stored user name and password when a URL now names a scheme, host or port
+    they were not entered for, unless a new password came with the change: credentials go
+    only to the camera they belong to."""
+    stored = Camera.objects.filter(pk=camera.pk).first()
+    if stored is None or not stored.has_credentials:
+        return
+    if camera.password_encrypted != stored.password_encrypted:
+        return  # typed again (or removed) together with the new address
+    if camera.credential_origins <= stored.credential_origins:
+        return
+    camera.username = ""
+    camera.password = ""
+
+
 @transaction.atomic
 def camera_save(*, actor, camera: Camera) -> Camera:
-    """Create or update a camera. Credentials in the URLs are moved to their own fields."""
+    """Create or update a camera. Credentials in the URLs are moved to their own fields; stored
+    credentials are dropped when the camera's address changes without them (see above)."""
     from cctv.models import split_credentials
 
     if not isinstance(actor, str) and actor is not None:
         access.require_supervisor(actor)
     access.require_station(actor, camera.station_id)
+    typed_in_url = False
     for field in ("stream_url", "snapshot_url"):
         clean, user, password = split_credentials(getattr(camera, field))
         setattr(camera, field, clean)
         if user:
             camera.username, camera.password = user, password
+            typed_in_url = True
+    if not camera._state.adding and not typed_in_url:
+        _credentials_unbind(camera)
     creating = camera._state.adding
     camera.full_clean()
     camera.save()

@@ -9,9 +9,10 @@ import time
 from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cctv import analysis, services
-from cctv.camera_io import SnapshotError, fetch_snapshot
+from cctv.camera_io import SnapshotError, fetch_snapshot, stream_check
 from cctv.models import AnalysisJob, Camera
 from cctv.pipeline import (
     Evidence,
@@ -134,8 +135,12 @@ def _run(job: AnalysisJob, counts: FaceCounts) -> None:
                     return  # a retry after the window closed: what could be watched was
                 raise VideoError("the time window ended before the job could start")
         run_offset = max(0.0, (now - base).total_seconds())
+        try:
+            source = stream_check(job.camera)
+        except SnapshotError as exc:
+            raise VideoError(exc.reason) from None
         frames = read_stream(
-            job.camera.stream_source,
+            source,
             sample_fps=job.sample_fps,
             duration_s=max(0.0, remaining),
             start_index=job.resume_from,
@@ -199,11 +204,13 @@ def probe_camera(camera: Camera, timeout_s: float = 5.0) -> tuple[bool, str]:
                 return False, exc.reason
     if camera.stream_url:
         try:
-            grab_one_frame(camera.stream_source, timeout_s=timeout_s)
+            grab_one_frame(stream_check(camera), timeout_s=timeout_s)
             return True, ""
-        except VideoError as exc:
-            return False, f"stream: {exc.reason}"
-    return False, "no stream or snapshot URL"
+        except SnapshotError as exc:
+            return False, exc.reason
+        except VideoError:
+            return False, _("The camera did not send a picture.")
+    return False, _("The camera has no stream or snapshot address.")
 
 
 @shared_task

@@ -1,6 +1,10 @@
 """Talk to the LINE Messaging API through the official SDK (line-bot-sdk v3).
 
-The host is `settings.LINE_API_HOST` (a local server stands in for LINE in tests). Results
+The host is `settings.LINE_API_HOST` (a local server stands in for LINE in tests). It is set by
+the operator, never typed by a user; still, before every call its address passes the checks of
+`smartzone.net` (an internal address must be listed in CAMERA_NETWORKS, metadata addresses never
+pass), the SDK follows no redirects and every call has a timeout. The SDK then connects by
+itself. Results
 say whether a request was accepted, may be retried (429, 5xx, network) or failed for good.
 The access token goes only into the SDK's Authorization header: never into a result, an error
 text or a log line.
@@ -25,6 +29,8 @@ from linebot.v3.messaging import (
     TextMessage,
 )
 
+from smartzone import net
+
 log = logging.getLogger(__name__)
 MULTICAST_MAX = 500
 TIMEOUT_S = 15
@@ -41,6 +47,8 @@ class SendResult:
 
 
 def api_host() -> str:
+    """Return LINE's API host once its address passed the checks, or raise net.FetchRefused."""
+    net.check_url(settings.LINE_API_HOST)
     return settings.LINE_API_HOST
 
 
@@ -78,6 +86,8 @@ def messages_from_dicts(items: list[dict]) -> list[Message]:
 
 
 def _result_from_error(exc: Exception) -> SendResult:
+    if isinstance(exc, net.FetchRefused):
+        return SendResult(accepted=False, retryable=exc.retryable, error=exc.reason[:300])
     if isinstance(exc, ApiException):
         status = exc.status or 0
         body = exc.body.decode(errors="replace") if isinstance(exc.body, bytes) else exc.body
@@ -123,13 +133,13 @@ def send(
         call = "push_message_with_http_info"
     else:
         raise ValueError(f"unknown method {method!r}")
-    configuration = _configuration(access_token)
     try:
+        configuration = _configuration(access_token)
         with ApiClient(configuration) as client:
             response = getattr(MessagingApi(client), call)(
                 request, x_line_retry_key=retry_key, _request_timeout=TIMEOUT_S
             )
-    except (ApiException, urllib3.exceptions.HTTPError, OSError) as exc:
+    except (ApiException, urllib3.exceptions.HTTPError, OSError, net.FetchRefused) as exc:
         result = _result_from_error(exc)
         log.warning("LINE %s failed: %s", method, result.error or result.status)
         return result
@@ -147,14 +157,14 @@ def send(
 
 def reply(*, access_token: str, reply_token: str, messages: list[Message]) -> SendResult:
     """Answer a webhook event with its reply token (valid for about a minute, no retries)."""
-    configuration = _configuration(access_token)
     try:
+        configuration = _configuration(access_token)
         with ApiClient(configuration) as client:
             MessagingApi(client).reply_message(
                 ReplyMessageRequest(replyToken=reply_token, messages=messages),
                 _request_timeout=TIMEOUT_S,
             )
-    except (ApiException, urllib3.exceptions.HTTPError, OSError) as exc:
+    except (ApiException, urllib3.exceptions.HTTPError, OSError, net.FetchRefused) as exc:
         result = _result_from_error(exc)
         log.warning("LINE reply failed: %s", result.error)
         return result
@@ -168,11 +178,11 @@ def profile(*, access_token: str, user_id: str) -> tuple[str | None, SendResult]
 
     The name is None when the call failed; the result says whether trying again may help.
     """
-    configuration = _configuration(access_token)
     try:
+        configuration = _configuration(access_token)
         with ApiClient(configuration) as client:
             answer = MessagingApi(client).get_profile(user_id, _request_timeout=TIMEOUT_S)
-    except (ApiException, urllib3.exceptions.HTTPError, OSError) as exc:
+    except (ApiException, urllib3.exceptions.HTTPError, OSError, net.FetchRefused) as exc:
         result = _result_from_error(exc)
         log.warning("LINE profile failed: %s", result.error or result.status)
         return None, result

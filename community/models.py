@@ -133,6 +133,9 @@ class Follower(models.Model):
     )
     joined_at = models.DateTimeField(_("joined at"), default=timezone.now)
     left_at = models.DateTimeField(_("left at"), null=True, blank=True)
+    # LINE's time of the newest follow/unfollow/postback applied: an older event that arrives
+    # later (a redelivery) never overrides it.
+    last_event_at = models.DateTimeField(_("last LINE event at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("LINE follower")
@@ -166,6 +169,8 @@ class WebhookEvent(models.Model):
     webhook_event_id = models.CharField(_("webhook event id"), max_length=64, unique=True)
     kind = models.CharField(_("type"), max_length=40)
     received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    # Why the event was recorded and skipped instead of handled (no personal data in it).
+    refused_reason = models.CharField(_("refused because"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("LINE webhook event")

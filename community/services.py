@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.core.cache import caches
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -152,7 +152,8 @@ def webhook_receive(*, station: Station, body: bytes, signature: str, report_url
     """Verify and handle one webhook request; return how many new events were handled.
 
     The signature is checked over the raw body before anything is read or stored. Raises
-    WebhookRefused on a bad signature or body.
+    WebhookRefused on a bad signature or body. An event that cannot be handled is recorded as
+    refused and skipped; the others are handled.
     """
     channel = LineChannel.objects.filter(station=station, enabled=True).first()
     secret = channel.channel_secret if channel else ""
@@ -165,17 +166,52 @@ def webhook_receive(*, station: Station, body: bytes, signature: str, report_url
         raise WebhookRefused("bad signature") from None
     except (UnicodeDecodeError, ValueError, KeyError, TypeError):
         raise WebhookRefused("bad body") from None
-    return sum(
-        _webhook_event_handle(station=station, event=event, report_url=report_url)
-        for event in events
-    )
+    handled = 0
+    for event in events:
+        try:
+            handled += _webhook_event_handle(station=station, event=event, report_url=report_url)
+        except (OperationalError, InterfaceError):
+            raise  # the database is away: LINE redelivers, handled events are skipped then
+        except Exception as exc:
+            _webhook_event_refuse(station=station, event=event, exc=exc)
+    return handled
+
+
+def _refusal_reason(exc: Exception) -> str:
+    """Say why an event was refused by field names and error kinds, never by values."""
+    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+        return "invalid: " + ", ".join(sorted(exc.error_dict))
+    return f"error: {type(exc).__name__}"
+
+
+def _webhook_event_refuse(*, station: Station, event, exc: Exception) -> None:
+    """Record EVENT as refused with the reason (once: a redelivery is not recorded again)."""
+    reason = _refusal_reason(exc)
+    event_id = str(getattr(event, "webhook_event_id", None) or "")
+    if not event_id:
+        log.warning("LINE webhook event without an id refused: %s", reason)
+        return
+    if len(event_id) > WebhookEvent._meta.get_field("webhook_event_id").max_length:
+        event_id = "sha256:" + hashlib.sha256(event_id.encode()).hexdigest()[:57]
+    log.warning("LINE webhook event %s refused: %s", event_id, reason)
+    try:
+        with transaction.atomic():
+            WebhookEvent.objects.create(
+                station=station,
+                webhook_event_id=event_id,
+                kind=str(getattr(event, "type", ""))[:40],
+                refused_reason=reason[:200],
+            )
+    except IntegrityError:
+        pass  # refused before
 
 
 def _event_time(event) -> datetime:
     stamp = getattr(event, "timestamp", None)
     if not stamp:
         return timezone.now()
-    return datetime.fromtimestamp(stamp / 1000, tz=UTC)
+    # Never later than now: one event stamped in the future must not freeze a follower.
+    return min(datetime.fromtimestamp(stamp / 1000, tz=UTC), timezone.now())
 
 
 @transaction.atomic
@@ -196,21 +232,35 @@ def _webhook_event_handle(*, station: Station, event, report_url: str) -> bool:
     at = _event_time(event)
     replies = []
     if isinstance(event, FollowEvent):
-        follower_follow(station=station, line_user_id=user_id, at=at)
-        replies = [
-            TextMessage(text=_("Thank you for following the police station.")),
-            zone_menu(station),
-        ]
+        follower = follower_follow(station=station, line_user_id=user_id, at=at)
+        if follower.following:
+            replies = [
+                TextMessage(text=_("Thank you for following the police station.")),
+                zone_menu(station),
+            ]
     elif isinstance(event, UnfollowEvent):
         follower_unfollow(station=station, line_user_id=user_id, at=at)
     elif isinstance(event, PostbackEvent):
         replies = _postback_answer(station, user_id, event.postback.data or "", at)
-    elif isinstance(event, MessageEvent) and isinstance(event.message, TextMessageContent):
+    elif (
+        isinstance(event, MessageEvent)
+        and isinstance(event.message, TextMessageContent)
+        and _addressed_to_us(event)
+    ):
         replies = _text_answer(station, user_id, event.message.text or "", report_url)
     reply_token = getattr(event, "reply_token", None)
     if replies and reply_token:
         _enqueue("line_reply", station.pk, reply_token, [m.to_dict() for m in replies])
     return True
+
+
+def _addressed_to_us(event: MessageEvent) -> bool:
+    """Say whether a text message is for the account: every message of a one-to-one chat, and
+    in a group or room only a message that mentions the account."""
+    if getattr(event.source, "type", "user") == "user":
+        return True
+    mention = getattr(event.message, "mention", None)
+    return any(getattr(m, "is_self", False) for m in getattr(mention, "mentionees", None) or [])
 
 
 def zone_menu(station: Station) -> TextMessage:
@@ -262,19 +312,32 @@ def _text_answer(station, user_id, text, report_url) -> list:
 # --- followers -------------------------------------------------------------------------------
 
 
+def _older_than_applied(follower: Follower, at) -> bool:
+    """Say whether a LINE event of time AT is older than the newest one applied to FOLLOWER
+    (AT None: not a LINE event, e.g. the demo; it is applied as it comes)."""
+    return at is not None and follower.last_event_at is not None and at < follower.last_event_at
+
+
 @transaction.atomic
 def follower_follow(*, station: Station, line_user_id: str, at=None, display_name: str = ""):
-    """Record that LINE_USER_ID follows STATION (again)."""
-    at = at or timezone.now()
+    """Record that LINE_USER_ID follows STATION (again), unless a newer event was applied.
+
+    AT is the LINE event's time; None for a follow that is not a LINE event."""
     follower = (
         Follower.objects.select_for_update()
         .filter(station=station, line_user_id=line_user_id)
         .first()
     )
+    if follower and _older_than_applied(follower, at):
+        return follower
     if follower and follower.following:
+        if at is not None:
+            follower.last_event_at = at
+            follower.save(update_fields=["last_event_at"])
         return follower
     follower = follower or Follower(station=station, line_user_id=line_user_id)
-    follower.joined_at, follower.left_at = at, None
+    follower.joined_at, follower.left_at = at or timezone.now(), None
+    follower.last_event_at = at or follower.last_event_at
     if display_name:
         follower.display_name = display_name
     follower.full_clean()
@@ -324,16 +387,22 @@ def follower_profile_fill(*, follower_id: int, attempt: int = 1) -> Attempt:
 
 @transaction.atomic
 def follower_unfollow(*, station: Station, line_user_id: str, at=None) -> Follower | None:
-    """Mark LINE_USER_ID as having left STATION's account."""
+    """Mark LINE_USER_ID as having left STATION's account, unless a newer event was applied."""
     follower = (
         Follower.objects.select_for_update()
         .filter(station=station, line_user_id=line_user_id)
         .first()
     )
-    if follower is None or not follower.following:
+    if follower is None or _older_than_applied(follower, at):
+        return follower
+    if not follower.following:
+        if at is not None:
+            follower.last_event_at = at
+            follower.save(update_fields=["last_event_at"])
         return follower
     follower.left_at = at or timezone.now()
-    follower.save(update_fields=["left_at"])
+    follower.last_event_at = at or follower.last_event_at
+    follower.save(update_fields=["left_at", "last_event_at"])
     audit_append(actor=WEBHOOK_ACTOR, action="follower.left", obj=follower)
     event_record(station=station, kind="follower.left", payload={"id": follower.pk})
     return follower
@@ -346,6 +415,8 @@ def follower_zone_choose(*, station: Station, line_user_id: str, zone_id: int, a
     if zone is None:
         return None
     follower = follower_follow(station=station, line_user_id=line_user_id, at=at)
+    if not follower.following:
+        return None  # an old choice, made before a newer unfollow
     if follower.zone_id != zone.pk:
         follower.zone = zone
         follower.save(update_fields=["zone"])

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from community import network_services, selectors, services
 from community.forms import AttachmentForm, BroadcastForm, DecisionForm, DutyForm, ScheduleForm
 from community.models import Broadcast, Meeting, MeetingAttachment, Partner, SupervisorLineLink
-from smartzone import access
+from smartzone import access, params
 from smartzone.basemap import basemap_config
 from smartzone.media import private_file_response
 
@@ -108,6 +108,8 @@ def notice_from_incident(request, incident_id: int):
     """Open the compose page with a resolved incident's text, personal data removed: nothing is
     written until the supervisor saves the draft, and nothing sent until they send it from its
     preview."""
+    if params.parse_id(incident_id) is None:
+        raise Http404
     return redirect(f"{reverse('community:broadcast-new')}?incident={incident_id}")
 
 

@@ -254,7 +254,11 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             OpenApiParameter("bbox", OpenApiTypes.STR, description="west,south,east,north"),
             OpenApiParameter("state", OpenApiTypes.STR),
             OpenApiParameter("category", OpenApiTypes.STR),
-            OpenApiParameter("limit", OpenApiTypes.INT, description="1 to 5000, default 500."),
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": 5000},
+                description="1 to 5000, default 500.",
+            ),
         ],
         responses=GeoJSONFeatureCollectionSerializer,
     )

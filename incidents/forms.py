@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from incidents.models import Category, Report, validate_occurred_not_in_future
-from smartzone import geo, widgets
+from smartzone import geo, params, widgets
 from smartzone.photos import MAX_PHOTOS
 
 PHONE = re.compile(r"^\+?[0-9][0-9 \-]{7,18}[0-9]$")
@@ -139,8 +139,8 @@ class ReportFilterForm(forms.Form):
         queryset=Category.objects.all(),
         empty_label=_("Any category"),
     )
-    since = forms.DateField(label=_("From"), required=False, widget=widgets.DateInput())
-    until = forms.DateField(label=_("Until"), required=False, widget=widgets.DateInput())
+    since = params.DateField(label=_("From"), required=False, widget=widgets.DateInput())
+    until = params.DateField(label=_("Until"), required=False, widget=widgets.DateInput())
     in_zone = forms.ChoiceField(
         label=_("Where"),
         required=False,

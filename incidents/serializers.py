@@ -16,7 +16,7 @@ from incidents.models import (
     ReportUpdate,
     validate_occurred_not_in_future,
 )
-from smartzone import geo
+from smartzone import geo, params
 from smartzone.photos import MAX_PHOTOS
 
 
@@ -227,13 +227,13 @@ class ReportQuerySerializer(serializers.Serializer):
     category = serializers.SlugRelatedField(
         slug_field="code", queryset=Category.objects.all(), required=False
     )
-    since = serializers.DateTimeField(required=False)
-    until = serializers.DateTimeField(required=False)
+    since = params.DateTimeParam(required=False)
+    until = params.DateTimeParam(required=False)
     in_zone = serializers.ChoiceField(
         choices=["true", "false"], required=False, help_text="true: in a zone; false: outside"
     )
     bbox = serializers.CharField(required=False, help_text="west,south,east,north in degrees")
-    limit = serializers.IntegerField(min_value=1, max_value=5000, required=False, default=500)
+    limit = params.IntegerParam(min_value=1, max_value=5000, required=False, default=500)
 
     def validate_bbox(self, value: str):
         from django.core.exceptions import ValidationError

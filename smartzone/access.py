@@ -15,6 +15,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
+from smartzone import params
 from smartzone.models import OfficerProfile, Station
 
 ADMIN = "admin"
@@ -94,13 +95,8 @@ def get_for_user(queryset: QuerySet, user, *, station_field: str = "station", lo
 
 
 def parse_id(value) -> int | None:
-    """Return VALUE from outside (a query, form or postback parameter) as a database id, or None
-    if it is not one: ASCII digits only (str.isdigit() also takes "²"), within a bigint."""
-    text = "" if value is None else str(value).strip()
-    if not (text.isascii() and text.isdigit()) or len(text) > 19:
-        return None
-    number = int(text)
-    return number if 0 < number < 2**63 else None
+    """Return VALUE as a database id, or None if it is not one (see smartzone.params)."""
+    return params.parse_id(value)
 
 
 def dashboard_station(user, requested: str | int | None = None) -> Station | None:
@@ -150,18 +146,25 @@ def require_station(actor, station) -> None:
         raise PermissionDenied(_("This belongs to another station."))
 
 
+def _unhandled_method(request, view) -> bool:
+    """Say whether the request's method is one no endpoint serves (TRACE): let it through, so
+    that the view answers 405 to anyone, not 403. (A method the endpoint lacks but others serve,
+    POST to a read-only list, stays 403 for those without the role, as the access matrix says.)"""
+    return request.method in ("TRACE", "CONNECT") and not hasattr(view, request.method.lower())
+
+
 class IsOfficer(BasePermission):
     message = _("This endpoint is for police officers.")
 
     def has_permission(self, request, view) -> bool:
-        return is_officer(request.user)
+        return _unhandled_method(request, view) or is_officer(request.user)
 
 
 class IsSupervisor(BasePermission):
     message = _("This endpoint is for supervisors.")
 
     def has_permission(self, request, view) -> bool:
-        return is_supervisor(request.user)
+        return _unhandled_method(request, view) or is_supervisor(request.user)
 
 
 def role_context(request) -> dict:

@@ -1,14 +1,14 @@
 """/api/v1/ endpoints of the core app: stations, zones, landmarks and the event catch-up."""
 
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.filters import BaseFilterBackend
 from rest_framework.response import Response
 
-from smartzone import access, registry, services
+from smartzone import access, params, registry, services
 from smartzone.models import Event, Landmark, SafetyZone
 from smartzone.serializers import (
     EventSerializer,
@@ -41,20 +41,35 @@ def point(lat: float, lng: float) -> dict:
     return {"type": "Point", "coordinates": [lng, lat]}
 
 
+class StationQuery(serializers.Serializer):
+    station = params.IdParam(required=False, help_text="Only this station's rows.")
+
+
+class StationFilter(BaseFilterBackend):
+    """`?station=<id>`: only that station's rows (a 400 naming it if it is not an id)."""
+
+    def filter_queryset(self, request, queryset, view):
+        if not request.query_params.get("station"):
+            return queryset
+        query = StationQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return queryset.filter(station_id=query.validated_data["station"])
+
+    def get_schema_operation_parameters(self, view):
+        schema = {"type": "integer", "minimum": 1, "maximum": params.ID_MAX}
+        return [{"name": "station", "required": False, "in": "query", "schema": schema}]
+
+
 class StationScopedMixin:
     """List only the rows of the stations the user may see, or of `?station=<id>` among them."""
 
     queryset = None
+    filter_backends = [StationFilter]
 
     def get_queryset(self):
+        # Filtered here as well: the geojson actions read get_queryset() directly.
         rows = access.scope(self.queryset.all(), self.request.user)
-        station = self.request.query_params.get("station")
-        if station:
-            station_id = access.parse_id(station)
-            if station_id is None:
-                raise ValidationError({"station": [_("Give a station id (a whole number).")]})
-            rows = rows.filter(station_id=station_id)
-        return rows
+        return StationFilter().filter_queryset(self.request, rows, self)
 
 
 class StationViewSet(viewsets.ReadOnlyModelViewSet):
@@ -108,9 +123,17 @@ class LandmarkViewSet(StationScopedMixin, mixins.CreateModelMixin, viewsets.Read
 
 
 class EventQuery(serializers.Serializer):
-    after = serializers.IntegerField(min_value=0, required=False, default=0)
-    station = serializers.IntegerField(min_value=1, required=False)
-    limit = serializers.IntegerField(min_value=1, max_value=500, required=False, default=100)
+    after = params.IntegerParam(
+        min_value=0,
+        max_value=params.ID_MAX,
+        required=False,
+        default=0,
+        help_text="Last event id seen.",
+    )
+    station = params.IdParam(required=False)
+    limit = params.IntegerParam(
+        min_value=1, max_value=500, required=False, default=100, help_text="1 to 500, default 100."
+    )
 
 
 class EventViewSet(viewsets.GenericViewSet):
@@ -121,13 +144,7 @@ class EventViewSet(viewsets.GenericViewSet):
     def get_queryset(self):
         return access.scope(self.queryset.all(), self.request.user)
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("after", OpenApiTypes.INT, description="Last event id seen."),
-            OpenApiParameter("station", OpenApiTypes.INT),
-            OpenApiParameter("limit", OpenApiTypes.INT, description="1 to 500, default 100."),
-        ]
-    )
+    @extend_schema(parameters=[EventQuery])
     def list(self, request):
         """Events after the given id, oldest first: what a dashboard missed."""
         query = EventQuery(data=request.query_params)
@@ -146,13 +163,15 @@ class QueueViewSet(viewsets.GenericViewSet):
     pagination_class = None
 
     @extend_schema(
-        parameters=[OpenApiParameter("station", OpenApiTypes.INT)],
-        responses={200: None, 404: None},
+        parameters=[StationQuery],
+        responses={200: None, 400: None, 404: None},
     )
     def list(self, request):
         """The open SOS (escalated first), face matches to review and new reports of the
         station (the user's own; an admin names one); another station's answers 404."""
-        station = access.dashboard_station(request.user, request.query_params.get("station"))
+        query = StationQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        station = access.dashboard_station(request.user, query.validated_data.get("station"))
         if station is None:
             raise NotFound(_("Not found."))
         items = registry.queue_items(station_id=station.pk)

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from smartzone import privacy, registry, widgets
+from smartzone import params, privacy, registry, widgets
 
 
 def kind_choices() -> list[tuple[str, str]]:
@@ -17,18 +17,18 @@ class TimelineFilterForm(forms.Form):
         label=_("What"), required=False, widget=widgets.FlatSelectMultiple
     )
     zone = forms.TypedChoiceField(label=_("Zone"), required=False, coerce=int, empty_value=None)
-    since = forms.DateTimeField(
+    since = params.DateTimeField(
         label=_("From"),
         required=False,
         widget=widgets.DateTimeInput(),
     )
-    until = forms.DateTimeField(
+    until = params.DateTimeField(
         label=_("Until"),
         required=False,
         widget=widgets.DateTimeInput(),
     )
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
-    before = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    before = params.IdField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, zones=(), **kwargs):
         super().__init__(*args, **kwargs)

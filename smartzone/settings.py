@@ -299,6 +299,10 @@ MEMO_SECONDS = float(env("MEMO_SECONDS", "30"))
 # LINE delivery: the Messaging API's host (a local stand-in in tests), and how long an unfinished
 # delivery batch stays untouched before the beat task takes it for lost and enqueues it again.
 LINE_API_HOST = env("LINE_API_HOST", "https://api.line.me")
+# Networks the server may fetch from although they are internal (smartzone/net.py): the
+# station's camera network, e.g. 192.168.1.0/24,10.20.0.0/16. Loopback, link-local and private
+# addresses are refused otherwise; cloud metadata addresses always are.
+CAMERA_NETWORKS = env_list("CAMERA_NETWORKS", "")
 COMMUNITY_BATCH_STALE_SECONDS = float(env("COMMUNITY_BATCH_STALE_SECONDS", "900"))
 # Retention of personal data (PDPA), in days; the purge tasks run daily (smartzone/retention.py,
 # README "Retention of personal data"). Reports and SOS events keep everything while open.

@@ -32,10 +32,26 @@ def api_token_create(*, actor, user, name: str) -> tuple[ApiToken, str]:
     return token, key
 
 
+class InvalidToken(exceptions.APIException):
+    """A token was given and is wrong: 401 with `WWW-Authenticate: Token`. (DRF turns an
+    AuthenticationFailed into a 403 when, as here, session authentication comes first.)"""
+
+    status_code = 401
+    default_detail = _("Invalid token.")
+    default_code = "authentication_failed"
+    auth_header = "Token"
+
+
 class HashedTokenAuthentication(TokenAuthentication):
     """DRF's "Authorization: Token <key>", looked up by the key's SHA-256."""
 
     model = ApiToken
+
+    def authenticate(self, request):
+        try:
+            return super().authenticate(request)
+        except exceptions.AuthenticationFailed as exc:
+            raise InvalidToken(exc.detail) from None
 
     def authenticate_credentials(self, key):
         token = ApiToken.objects.select_related("user").filter(key_hash=key_hash(key)).first()

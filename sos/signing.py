@@ -7,6 +7,7 @@ HMAC-SHA256(secret, f"{METHOD}\\n{path}\\n{timestamp}\\n" + body)).
 import hashlib
 import hmac
 import logging
+import secrets
 import time
 from datetime import timedelta
 
@@ -24,6 +25,8 @@ from sos.models import Kiosk, KioskNonce
 
 log = logging.getLogger(__name__)
 MAX_SKEW_S = 300
+# Signs the requests of serials that name no kiosk (never matches: nobody knows it).
+UNKNOWN_KIOSK_SECRET = secrets.token_hex(32)
 MAX_BODY_BYTES = 2 * 1024 * 1024
 # Seen signatures are kept twice the allowed clock skew; older ones are removed at most this
 # often (per process), not on every request.
@@ -68,8 +71,9 @@ class KioskDevice:
         return f"device:{self.kiosk.serial}"
 
 
-def _refuse(request, serial: str, code: str, reason: str, kiosk: Kiosk | None = None):
-    """Audit the failed attempt (in its own transaction) and answer 401 with the reason.
+def _refuse(request, serial: str, code: str, reason: str = "", kiosk: Kiosk | None = None):
+    """Audit the failed attempt (in its own transaction) and answer 401 with the reason; with
+    no REASON, the one answer that does not tell an unknown kiosk from a wrong signature.
 
     One client address gets KIOSK_REFUSALS_AUDITED entries at most (then a log line per
     refusal): a flood of bad requests must not queue every write, SOS included, behind the
@@ -92,6 +96,8 @@ def _refuse(request, serial: str, code: str, reason: str, kiosk: Kiosk | None = 
                 station=kiosk.station_id if kiosk else None,
                 changes={"path": request.path, "reason": code},
             )
+    if not reason:
+        code, reason = "bad_credentials", _("Unknown kiosk or wrong signature.")
     raise exceptions.AuthenticationFailed({"detail": reason, "reason": code})
 
 
@@ -129,36 +135,34 @@ class KioskSignatureAuthentication(BaseAuthentication):
                 "missing_headers",
                 _("Missing X-Kiosk-Id, X-Timestamp or X-Signature header."),
             )
-        kiosk = Kiosk.objects.select_related("station").filter(serial=serial).first()
-        if kiosk is None:
-            _refuse(request, serial, "unknown_kiosk", _("Unknown kiosk."))
-        if kiosk.retired_at is not None:
-            _refuse(request, serial, "retired_kiosk", _("This kiosk is retired."), kiosk)
         # ASCII digits only and at most 12 of them: int() of a 400-digit value would work, but
         # subtracting it from a float overflows (a 500 with no audit entry).
         if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
-            _refuse(
-                request,
-                serial,
-                "bad_timestamp",
-                _("X-Timestamp is not a number of seconds."),
-                kiosk,
-            )
+            _refuse(request, serial, "bad_timestamp", _("X-Timestamp is not a number of seconds."))
         if abs(time.time() - int(timestamp)) > MAX_SKEW_S:
             _refuse(
                 request,
                 serial,
                 "stale_timestamp",
                 _("The timestamp is too old or in the future."),
-                kiosk,
             )
+        # An unknown kiosk, a kiosk whose secret cannot be read and a wrong signature get the
+        # same answer after the same work (an HMAC over the body): the answer does not tell
+        # which serials exist. The audit entry keeps the exact reason.
+        kiosk = Kiosk.objects.select_related("station").filter(serial=serial).first()
+        secret = kiosk.secret if kiosk is not None else ""
         body = request._request.body
-        secret = kiosk.secret
-        if not secret:  # encrypted under another SECRET_KEY: only a rotation helps
-            _refuse(request, serial, "no_secret", _("The kiosk's secret must be renewed."), kiosk)
-        expected = sign(secret, request.method, request.path, timestamp, body)
-        if not hmac.compare_digest(expected, signature):
-            _refuse(request, serial, "bad_signature", _("Wrong signature."), kiosk)
+        expected = sign(
+            secret or UNKNOWN_KIOSK_SECRET, request.method, request.path, timestamp, body
+        )
+        signed = hmac.compare_digest(expected, signature)
+        if kiosk is None or not secret or not signed:
+            code = (
+                "unknown_kiosk" if kiosk is None else "no_secret" if not secret else "bad_signature"
+            )
+            _refuse(request, serial, code, kiosk=kiosk)
+        if kiosk.retired_at is not None:
+            _refuse(request, serial, "retired_kiosk", _("This kiosk is retired."), kiosk)
         try:
             with transaction.atomic():
                 KioskNonce.objects.create(kiosk=kiosk, signature=signature)

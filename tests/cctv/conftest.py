@@ -13,6 +13,12 @@ STREAM_SECRET = "s3cr3t-Pa55word"  # noqa: S105
 
 
 @pytest.fixture(autouse=True)
+def camera_network(settings):
+    """The loopback servers standing in for cameras are the station's camera network here."""
+    settings.CAMERA_NETWORKS = ["127.0.0.0/8"]
+
+
+@pytest.fixture(autouse=True)
 def private_root(settings, tmp_path):
     settings.CCTV_PRIVATE_ROOT = tmp_path / "private"
     return settings.CCTV_PRIVATE_ROOT

@@ -81,3 +81,47 @@ class CameraServer:
     def __exit__(self, *exc):
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+class RecordingServer:
+    """Record every request's headers; redirect every other path to LOCATION, answer LOCATION
+    itself (or every path when there is none) with JPEG."""
+
+    def __init__(self, *, location: str = "", jpeg: bytes = b""):
+        self.location, self.jpeg = location, jpeg
+        self.headers: list[dict] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):  # noqa: N802
+                server.headers.append(dict(self.headers))
+                if server.location and self.path != server.location:
+                    self.send_response(302)
+                    self.send_header("Location", server.location)
+                    self.end_headers()
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "image/jpeg")
+                self.send_header("Content-Length", str(len(server.jpeg)))
+                self.end_headers()
+                self.wfile.write(server.jpeg)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()

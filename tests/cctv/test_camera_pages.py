@@ -77,7 +77,11 @@ def test_the_edit_page_never_shows_the_password_and_a_blank_field_keeps_it(
     assert STREAM_SECRET not in body and camera.password_encrypted not in body
     assert "A password is stored" in body
     data = camera_data(
-        camera.site, code=camera.code, stream_url=camera.stream_url, username="admin"
+        camera.site,
+        code=camera.code,
+        stream_url=camera.stream_url,
+        snapshot_url=camera.snapshot_url,
+        username="admin",
     )
     response = supervisor_client.post(f"/cctv/cameras/{camera.pk}/edit/", data)
     assert response.status_code == 302

@@ -13,6 +13,12 @@ CHANNEL_SECRET = "c0ffee-channel-secret-4242"  # noqa: S105
 ACCESS_TOKEN = "TOKEN-Xq9v2LmN8kP4rT7wZ1yB6cD3fG5hJ0sA-TOKEN"  # noqa: S105
 
 
+@pytest.fixture(autouse=True)
+def line_network(settings):
+    """LINE's stand-in listens on loopback: the operator opened that network here."""
+    settings.CAMERA_NETWORKS = ["127.0.0.0/8"]
+
+
 @pytest.fixture
 def fake_line(settings):
     """LINE's API on 127.0.0.1: the SDK reaches it through settings.LINE_API_HOST."""

@@ -147,3 +147,68 @@ def test_a_supervisor_links_their_line_account_with_the_one_time_code(
 def test_a_body_that_is_not_a_webhook_is_400(deliver):
     assert deliver(b"not json").status_code == 400
     assert deliver(b'{"no": "events"}').status_code == 400
+
+
+def test_a_malformed_event_is_recorded_as_refused_and_the_others_are_handled(
+    deliver, fake_line, eager_celery, station
+):
+    too_long = "U" + "f" * 200
+    body = webhook_body(
+        line_event("follow", "01EVENTFIRST", user_id="U0000000000000000000000000000011"),
+        line_event("follow", "01EVENTMIDDLE", user_id=too_long),
+        line_event("follow", "01EVENTTHIRD", user_id="U0000000000000000000000000000033"),
+    )
+    response = deliver(body)
+    assert response.status_code == 200
+    following = set(Follower.objects.values_list("line_user_id", flat=True))
+    assert following == {"U0000000000000000000000000000011", "U0000000000000000000000000000033"}
+    refused = WebhookEvent.objects.get(webhook_event_id="01EVENTMIDDLE")
+    assert refused.refused_reason == "invalid: line_user_id"
+    assert too_long not in refused.refused_reason and too_long not in str(refused.__dict__)
+    assert WebhookEvent.objects.filter(refused_reason="").count() == 2
+    assert deliver(body).status_code == 200  # a redelivery changes nothing
+    assert WebhookEvent.objects.count() == 3
+
+
+def test_a_late_redelivered_follow_does_not_undo_a_newer_unfollow(deliver, eager_celery, fake_line):
+    t = 1764057600000
+    follow = line_event("follow", "01ORDERFOLLOW", timestamp=t - 60_000)
+    unfollow = line_event("unfollow", "01ORDERUNFOLLOW", timestamp=t)
+    late = line_event("follow", "01ORDERLATE", timestamp=t - 30_000)
+    late["deliveryContext"] = {"isRedelivery": True}
+    for event in (follow, unfollow, late):
+        assert deliver(webhook_body(event)).status_code == 200
+    follower = Follower.objects.get(line_user_id=USER)
+    assert not follower.following
+    assert follower.last_event_at.timestamp() == t / 1000
+
+
+def test_a_late_unfollow_does_not_undo_a_newer_follow(deliver, eager_celery, fake_line):
+    t = 1764057600000
+    deliver(webhook_body(line_event("follow", "01A", timestamp=t - 60_000)))
+    deliver(webhook_body(line_event("follow", "01B", timestamp=t)))
+    deliver(webhook_body(line_event("unfollow", "01C", timestamp=t - 30_000)))
+    assert Follower.objects.get(line_user_id=USER).following
+
+
+def group_message(event_id: str, text: str, mentionees=None) -> dict:
+    message = {"type": "text", "id": f"m{event_id}", "text": text, "quoteToken": "q"}
+    if mentionees is not None:
+        message["mention"] = {"mentionees": mentionees}
+    return line_event(
+        "message",
+        event_id,
+        source={"type": "group", "groupId": "C0000000000000000000000000000001", "userId": USER},
+        message=message,
+    )
+
+
+def test_the_bot_is_quiet_in_a_group_unless_it_is_mentioned(deliver, eager_celery, fake_line):
+    assert deliver(webhook_body(group_message("01GROUPQUIET", "hello all"))).status_code == 200
+    assert fake_line.sends("/reply") == []
+    mention = [{"index": 0, "length": 4, "type": "user", "userId": "Ubot", "isSelf": True}]
+    other = [{"index": 0, "length": 4, "type": "user", "userId": "Uxyz", "isSelf": False}]
+    deliver(webhook_body(group_message("01GROUPOTHER", "@Sam menu", other)))
+    assert fake_line.sends("/reply") == []
+    deliver(webhook_body(group_message("01GROUPASKED", "@bot menu", mention)))
+    assert len(fake_line.sends("/reply")) == 1

@@ -61,10 +61,10 @@ def assert_refused(response, status, reason=None):
 
 def test_a_wrong_signature_is_refused_and_audited(client, kiosk):
     assert_refused(
-        signed_post(client, kiosk, {"event_id": "x"}, secret="0" * 64), 401, "bad_signature"
+        signed_post(client, kiosk, {"event_id": "x"}, secret="0" * 64), 401, "bad_credentials"
     )
     entry = AuditEntry.objects.get(action="kiosk.auth_failed")
-    assert entry.actor_label == "device:K-001"
+    assert entry.actor_label == "device:K-001" and entry.changes["reason"] == "bad_signature"
 
 
 def test_missing_headers_are_refused(client, kiosk):
@@ -91,7 +91,17 @@ def test_a_replayed_request_is_refused(client, kiosk):
 
 def test_an_unknown_kiosk_is_refused(client, kiosk):
     kiosk.serial = "NOPE"
-    assert_refused(signed_post(client, kiosk, {"event_id": "x"}), 401, "unknown_kiosk")
+    assert_refused(signed_post(client, kiosk, {"event_id": "x"}), 401, "bad_credentials")
+    assert AuditEntry.objects.get(action="kiosk.auth_failed").changes["reason"] == "unknown_kiosk"
+
+
+def test_an_unknown_kiosk_and_a_wrong_signature_get_the_same_answer(client, kiosk):
+    wrong = signed_post(client, kiosk, {"event_id": "x"}, secret="0" * 64)
+    kiosk.serial = "NOPE"
+    unknown = signed_post(client, kiosk, {"event_id": "x"})
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.content == unknown.content
+    assert wrong["WWW-Authenticate"] == unknown["WWW-Authenticate"]
 
 
 def test_another_stations_kiosk_id_in_the_body_is_refused(client, kiosk, other_kiosk):
