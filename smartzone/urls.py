@@ -39,7 +39,6 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("zones/<int:pk>/", views.zone_detail, name="zone-detail"),
     path("timeline/", views.timeline, name="timeline"),
-    path("healthz/", views.healthz, name="healthz"),
     path("privacy/data-subject/", views.data_subject, name="data-subject"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -61,7 +61,7 @@ MATRIX = {
     "dashboard": ("302 403 200 200 200 200 200 302", "302 403 200 200 200 200 200 302"),
     "zone-detail": ("302 403 200 404 200 404 200 302", "302 403 200 404 200 404 200 302"),
     "timeline": ("302 403 200 200 200 200 200 302", "302 403 200 200 200 200 200 302"),
-    "healthz": ("200 200 200 200 200 200 200 200", "405 405 405 405 405 405 405 405"),
+    "ops:healthz": ("200 200 200 200 200 200 200 200", "405 405 405 405 405 405 405 405"),
     # Data-subject requests (PDPA): admins only; an empty POST shows the form's error.
     "data-subject": ("302 403 403 403 403 403 200 302", "302 403 403 403 403 403 200 302"),
     "login": ("200 200 200 200 200 200 200 200", "200 200 200 200 200 200 200 200"),
@@ -299,6 +299,11 @@ MATRIX = {
     # The schema is public: kiosk builders read the signing scheme there (tests/sos).
     "api-schema": ("200 200 200 200 200 200 200 200", "405 405 405 405 405 405 405 405"),
     "api-docs": ("200 200 200 200 200 200 200 200", "405 405 405 405 405 405 405 405"),
+    # Health is for the load balancer; /metrics answers by address (the test client is
+    # 127.0.0.1, in METRICS_ALLOWED_IPS) or token, never by login (tests/ops/test_metrics.py).
+    "ops:healthz-ready": ("200 200 200 200 200 200 200 200", "405 405 405 405 405 405 405 405"),
+    "ops:metrics": ("200 200 200 200 200 200 200 200", "405 405 405 405 405 405 405 405"),
+    "ops:backup-status": ("302 403 200 200 200 200 200 302", "302 403 405 405 405 405 405 302"),
 }
 
 # Routes that take arguments: how to fill them from the objects (see `world`).
