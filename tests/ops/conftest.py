@@ -113,3 +113,6 @@ def empty_target(tmp_path):
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     else:
         yield Target(data_dir, f"sqlite:///{data_dir / 'smartzone.sqlite3'}", "sqlite")
+
+
+from tests.faults.conftest import app_via_proxy, db_proxy  # noqa: E402, F401 - fixtures
