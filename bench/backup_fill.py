@@ -58,7 +58,7 @@ with connection.cursor() as cur:
         [EVENTS],
     )
     unique = {
-        "tracking_code": "upper(substr(md5(random()::text || g), 1, 8))",
+        "tracking_code": "'B' || lpad(g::text, 7, '0')",  # unique, 8 characters
         "idempotency_key": "NULL",
     }
     cols, values = columns(Report, unique)

@@ -85,6 +85,7 @@ class RequestMetricsMiddleware:
                     "duration_ms": round(duration * 1000, 1),
                     "user_id": user_id,
                     "station": station,
+                    "request_id": request.request_id,
                 },
             )
         except Exception:  # counting must never break the answer

@@ -363,6 +363,8 @@ BACKUP_DIR = Path(env("BACKUP_DIR", str(DATA_DIR / "backups")))
 BACKUP_MAX_AGE_HOURS = float(env("BACKUP_MAX_AGE_HOURS", "26"))
 BACKUP_KEEP_DAILY_DAYS = int(env("BACKUP_KEEP_DAILY_DAYS", "14"))
 BACKUP_KEEP_WEEKLY_DAYS = int(env("BACKUP_KEEP_WEEKLY_DAYS", "92"))
+# How much the backup yields the CPU to the platform (nice, 0-19; pg_dump inherits it).
+BACKUP_NICE = int(env("BACKUP_NICE", "15"))
 # Health and metrics: /healthz/ready fails below this much free disk (MB) in DATA_DIR;
 # /metrics answers the listed addresses (exact or CIDR) or a bearer METRICS_TOKEN.
 HEALTH_MIN_FREE_MB = int(env("HEALTH_MIN_FREE_MB", "1024"))

@@ -1,3 +1,7 @@
+import os
+from datetime import timedelta
+
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
@@ -9,12 +13,26 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--no-prune", action="store_true", help="keep every old archive")
+        parser.add_argument(
+            "--if-older-than-hours",
+            type=float,
+            help="do nothing if a good backup is younger than this (the daily task uses 20)",
+        )
 
     def handle(self, *args, **options):
+        if settings.BACKUP_NICE:
+            os.nice(settings.BACKUP_NICE)  # requests first: the backup takes what CPU is left
+        hours = options["if_older_than_hours"]
         try:
-            record = services.backup_create(actor="manage.py backup")
+            record = services.backup_create(
+                actor="manage.py backup",
+                if_older_than=timedelta(hours=hours) if hours else None,
+            )
         except ImproperlyConfigured as exc:
             raise CommandError(str(exc)) from None
+        if record is None and hours:
+            self.stdout.write(f"OK: a good backup younger than {hours} hours exists")
+            return
         if record is None:
             raise CommandError("another backup is running; try again when it is done")
         if not record.ok:
