@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -51,6 +51,17 @@ def _sha256(path: Path) -> str:
 
 def last_good_backup() -> BackupRecord | None:
     return BackupRecord.objects.filter(ok=True).order_by("-finished_at").first()
+
+
+def last_good_backup_time() -> datetime | None:
+    """Return when the last good backup finished: from its record, or, before the ops tables
+    exist (upgrading onto the version that brings them), from the newest archive's name."""
+    if BackupRecord._meta.db_table in connection.introspection.table_names():
+        record = last_good_backup()
+        return record.finished_at if record else None
+    folder = Path(settings.BACKUP_DIR)
+    times = [archive_time(p.name) for p in folder.iterdir()] if folder.is_dir() else []
+    return max((t for t in times if t), default=None)
 
 
 def backup_create(*, actor="backup", if_older_than: timedelta | None = None) -> BackupRecord | None:
@@ -98,6 +109,10 @@ def backup_create(*, actor="backup", if_older_than: timedelta | None = None) -> 
 
 
 def _record(actor, started, **fields) -> BackupRecord:
+    if BackupRecord._meta.db_table not in connection.introspection.table_names():
+        # Not migrated yet (the backup before the upgrade that brings the ops app): the
+        # archive's name says when it was made; upgrade_check reads it from there.
+        return BackupRecord(started_at=started, finished_at=timezone.now(), **fields)
     with transaction.atomic():
         record = BackupRecord(started_at=started, finished_at=timezone.now(), **fields)
         record.full_clean()
