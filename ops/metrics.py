@@ -77,7 +77,11 @@ class RequestMetricsMiddleware:
                 response["X-Request-ID"] = request.request_id
             user_id, station = _user_and_station(request)
             log.info(
-                "request",
+                "%s %s %s %.0f ms",
+                request.method,
+                view,
+                status,
+                duration * 1000,
                 extra={
                     "view": view,
                     "method": request.method,

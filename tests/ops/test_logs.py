@@ -106,7 +106,7 @@ def test_the_request_id_is_in_the_log_lines_of_the_task_it_enqueued_and_no_secre
 
     formatter = JsonFormatter()
     ours = [json.loads(formatter.format(record)) for record in caplog.records]
-    requests = [line for line in ours if line["message"] == "request"]
+    requests = [line for line in ours if line["logger"] == "smartzone.request"]
     webhook = next(line for line in requests if line["request_id"] == request_id)
     assert webhook["view"] == "community:line-webhook"
     assert webhook["status"] == 200
