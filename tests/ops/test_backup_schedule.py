@@ -1,6 +1,7 @@
 """The keeping rule, the daily task (idempotent) and the duty desk's warning of an old backup."""
 
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
@@ -60,7 +61,7 @@ def test_the_daily_task_makes_one_backup_however_often_it_runs(ops_data, station
 
         return Done()
 
-    monkeypatch.setattr(tasks.subprocess, "run", run)
+    monkeypatch.setattr(tasks, "subprocess", SimpleNamespace(run=run))
     tasks.backup_daily()
     tasks.backup_daily()
     assert BackupRecord.objects.filter(ok=True).count() == 1
