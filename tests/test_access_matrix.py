@@ -659,6 +659,9 @@ ADMIN_FORBIDDEN = {
     "/admin/community/supervisorlinelink/add/",
     "/admin/desk/weeklyreport/add/",
     "/admin/desk/safetyanswer/add/",
+    # Written by manage.py backup and by the Celery worker.
+    "/admin/ops/backuprecord/add/",
+    "/admin/ops/taskfailurecount/add/",
 }
 
 
