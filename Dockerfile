@@ -1,7 +1,10 @@
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
+# postgresql-client: pg_dump/pg_restore for manage.py backup/restore, the major version of the
+# postgres:15 service (Debian bookworm's).
 RUN apt-get update && apt-get install -y --no-install-recommends libgl1 libglib2.0-0 \
+    postgresql-client \
     && rm -rf /var/lib/apt/lists/*
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt

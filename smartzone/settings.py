@@ -71,7 +71,7 @@ DATA_DIR = Path(env("DATA_DIR", str(BASE_DIR / "data")))
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 # The apps of this project, in the order their pages and demo data are set up.
-PROJECT_APPS = ["smartzone", "incidents", "sos", "cctv", "patrol", "community", "desk"]
+PROJECT_APPS = ["smartzone", "incidents", "sos", "cctv", "patrol", "community", "desk", "ops"]
 
 INSTALLED_APPS = [
     "daphne",
@@ -96,6 +96,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "ops.metrics.RequestMetricsMiddleware",  # first: the request id, metrics and log line
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "smartzone.middleware.DatabaseUnavailableMiddleware",
@@ -378,7 +379,25 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 86400.0,
     },
     "audit-purge": {"task": "smartzone.tasks.audit_purge", "schedule": 86400.0},
+    # Hourly, and idempotent: backs up once a good backup is 20 hours old, so daily.
+    "ops-backup-daily": {"task": "ops.tasks.backup_daily", "schedule": 3600.0},
 }
+
+# Backups (ops/, README "Running the server"): encrypted archives of the database and the
+# private files. BACKUP_KEY is needed to write and to read them: keep a copy away from the
+# server (a lost key is a lost backup) and apart from SECRET_KEY.
+BACKUP_KEY = env("BACKUP_KEY")
+BACKUP_DIR = Path(env("BACKUP_DIR", str(DATA_DIR / "backups")))
+BACKUP_MAX_AGE_HOURS = float(env("BACKUP_MAX_AGE_HOURS", "26"))
+BACKUP_KEEP_DAILY_DAYS = int(env("BACKUP_KEEP_DAILY_DAYS", "14"))
+BACKUP_KEEP_WEEKLY_DAYS = int(env("BACKUP_KEEP_WEEKLY_DAYS", "92"))
+# How much the backup yields the CPU to the platform (nice, 0-19; pg_dump inherits it).
+BACKUP_NICE = int(env("BACKUP_NICE", "15"))
+# Health and metrics: /healthz/ready fails below this much free disk (MB) in DATA_DIR;
+# /metrics answers the listed addresses (exact or CIDR) or a bearer METRICS_TOKEN.
+HEALTH_MIN_FREE_MB = int(env("HEALTH_MIN_FREE_MB", "1024"))
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", "127.0.0.1,::1")
+METRICS_TOKEN = env("METRICS_TOKEN")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -448,11 +467,22 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
+# Logs: one JSON object per line (ops/logs.py: time, level, request id, user id, station, view
+# or task, duration, status) in production or with LOG_FORMAT=json; plain text otherwise.
+LOG_FORMAT = env("LOG_FORMAT", "json" if PRODUCTION else "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "ops.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
         "daphne": {"level": "WARNING"},
@@ -460,6 +490,8 @@ LOGGING = {
         "axes": {"level": "WARNING"},  # not its version banner on every command; lockouts still
     },
 }
+# The worker logs through LOGGING above (its JSON lines carry the request id), not its own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

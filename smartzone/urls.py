@@ -40,7 +40,6 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("zones/<int:pk>/", views.zone_detail, name="zone-detail"),
     path("timeline/", views.timeline, name="timeline"),
-    path("healthz/", views.healthz, name="healthz"),
     path("basemap/<str:name>", basemap.pmtiles_file, name="basemap-pmtiles"),
     path("privacy/data-subject/", views.data_subject, name="data-subject"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),

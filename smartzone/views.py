@@ -4,7 +4,6 @@ import json
 
 from django.contrib import messages
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -104,14 +103,6 @@ def zone_detail(request, pk: int):
         "smartzone/zone_detail.html",
         {"zone": zone, "landmarks": zone.landmarks.all()},
     )
-
-
-@require_GET
-def healthz(request):
-    """Say whether the database answers (for the load balancer and docker-compose)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok", "database": connection.vendor})
 
 
 TIMELINE_PAGE = 50

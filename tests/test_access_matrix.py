@@ -64,7 +64,7 @@ MATRIX = {
     "dashboard": ("302 403 200 200 200 200 200 302", "302 403 200 200 200 200 200 302"),
     "zone-detail": ("302 403 200 404 200 404 200 302", "302 403 200 404 200 404 200 302"),
     "timeline": ("302 403 200 200 200 200 200 302", "302 403 200 200 200 200 200 302"),
-    "healthz": ("200 200 200 200 200 200 200 200", "405 405 405 405 405 405 405 405"),
+    "ops:healthz": ("200 200 200 200 200 200 200 200", "405 405 405 405 405 405 405 405"),
     # The base map file (public map data: the citizen's report page draws it too).
     "basemap-pmtiles": ("200 200 200 200 200 200 200 200", "405 405 405 405 405 405 405 405"),
     # Data-subject requests (PDPA): admins only; an empty POST shows the form's error.
@@ -319,6 +319,11 @@ MATRIX = {
     # The schema is public: kiosk builders read the signing scheme there (tests/sos).
     "api-schema": ("200 200 200 200 200 200 200 200", "405 405 405 405 405 405 405 405"),
     "api-docs": ("200 200 200 200 200 200 200 200", "405 405 405 405 405 405 405 405"),
+    # Health is for the load balancer; /metrics answers by address (the test client is
+    # 127.0.0.1, in METRICS_ALLOWED_IPS) or token, never by login (tests/ops/test_metrics.py).
+    "ops:healthz-ready": ("200 200 200 200 200 200 200 200", "405 405 405 405 405 405 405 405"),
+    "ops:metrics": ("200 200 200 200 200 200 200 200", "405 405 405 405 405 405 405 405"),
+    "ops:backup-status": ("302 403 200 200 200 200 200 302", "302 403 405 405 405 405 405 302"),
 }
 
 # Routes that take arguments: how to fill them from the objects (see `world`).
@@ -686,6 +691,9 @@ ADMIN_FORBIDDEN = {
     "/admin/community/supervisorlinelink/add/",
     "/admin/desk/weeklyreport/add/",
     "/admin/desk/safetyanswer/add/",
+    # Written by manage.py backup and by the Celery worker.
+    "/admin/ops/backuprecord/add/",
+    "/admin/ops/taskfailurecount/add/",
 }
 
 

@@ -7,26 +7,23 @@ from django.test import Client
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from incidents.models import Report
-from smartzone import views
+from ops import health
 from tests.incidents.conftest import IN_ZONE
 
 pytestmark = pytest.mark.django_db
 
 
-class DeadConnection:
-    vendor = "postgresql"
-
-    def cursor(self):
-        raise OperationalError("server closed the connection unexpectedly")
+def dead_readiness():
+    raise OperationalError("server closed the connection unexpectedly")
 
 
 @pytest.fixture
 def dead_healthz(monkeypatch):
-    monkeypatch.setattr(views, "connection", DeadConnection())
+    monkeypatch.setattr(health, "readiness", dead_readiness)
 
 
 def test_a_dropped_connection_in_a_view_answers_a_thai_503_page(client, dead_healthz):
-    response = client.get("/healthz/")
+    response = client.get("/healthz/ready")
     assert response.status_code == 503
     assert response["Retry-After"] == "5"
     assert response["Content-Type"].startswith("text/html")
@@ -34,7 +31,7 @@ def test_a_dropped_connection_in_a_view_answers_a_thai_503_page(client, dead_hea
 
 
 def test_a_json_client_gets_a_json_detail(client, dead_healthz, english):
-    response = client.get("/healthz/", headers={"Accept": "application/json"})
+    response = client.get("/healthz/ready", headers={"Accept": "application/json"})
     assert response.status_code == 503
     assert response.json() == {
         "detail": "The service is briefly unavailable. Please try again in a moment."
