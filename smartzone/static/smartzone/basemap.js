@@ -43,7 +43,9 @@
     if (!kind) { return; }
     layer._szLabelled = true;
     // The name only: "name · kind" becomes "name"; the cameras of one site, "site #2", "site".
-    var text = String(tip.getContent()).split(" · ")[0];
+    // A tooltip's content is a text node or element (names are text, never markup) or a string.
+    var content = tip.getContent();
+    var text = (content && content.nodeType ? content.textContent : String(content)).split(" · ")[0];
     if (kind === "cctv-camera") { text = text.replace(/\s*#\d+$/, ""); }
     var options = {
       permanent: true,
@@ -56,7 +58,9 @@
     // its tooltip for the label (one tooltip per layer).
     var target = kind === "sz-zone" ? null : pointOf(layer);
     if (!target) { layer.unbindTooltip(); target = layer; }
-    target.bindTooltip(text, options);
+    var name = document.createElement("span");
+    name.textContent = text;
+    target.bindTooltip(name, options);
     target._szPriority = PRIORITY[kind];
     map.fire("sz:labels");
   }
