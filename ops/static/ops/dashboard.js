@@ -26,6 +26,7 @@
   }
 
   function hide() {
+    if (typeof SZ.notice === "function") { SZ.notice({ id: "ops-backup", remove: true }); }
     if (shown) { shown.remove(); shown = null; }
   }
 

@@ -450,11 +450,12 @@
   }
 
   /* Add a system notice (ID replaces an earlier one of the same id): TEXT, LEVEL "info",
-   * "warning" or "error". */
+   * "warning" or "error"; {id, remove: true} takes it away. */
   function notice(n) {
     var id = "notice-" + n.id;
     var old = feed.querySelector("li[data-notice='" + CSS.escape(String(n.id)) + "']");
-    if (old) { old.remove(); }
+    if (old) { old.remove(); countFeed(); }
+    if (n.remove) { return null; }
     var li = feedItem(id, "notice", el("span", "kind", n.text), new Date().toISOString(), true, n.level || "info");
     li.dataset.notice = n.id;
     if (n.level === "warning" || n.level === "error") { notices.open = true; }
