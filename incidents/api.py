@@ -62,7 +62,9 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     public_actions = {"create", "status"}
 
     def get_permissions(self):
-        if self.action in self.public_actions:
+        # A method this route does not have (no action) is a 405 for anyone, not a 403 first.
+        unrouted = self.action is None and self.request.method != "OPTIONS"
+        if self.action in self.public_actions or unrouted:
             return [AllowAny()]
         return super().get_permissions()
 
