@@ -28,7 +28,8 @@ class ParameterError(BadRequest):
 def parse_id(value) -> int | None:
     """Return VALUE from outside (a query, form or postback parameter) as a database id, or None
     if it is not one: ASCII digits only (str.isdigit() also takes "²"), within a bigint."""
-    text = "" if value is None else str(value).strip()
+    # Spaces only: str.strip() would also drop control characters ("9\x1f" read as 9).
+    text = "" if value is None else str(value).strip(" ")
     if not (text.isascii() and text.isdigit()) or len(text) > 19:
         return None
     number = int(text)
@@ -37,7 +38,7 @@ def parse_id(value) -> int | None:
 
 def number(value, *, name: str, minimum: int, maximum: int) -> int:
     """Return VALUE as a whole number within MINIMUM..MAXIMUM, or raise ParameterError."""
-    text = "" if value is None else str(value).strip()
+    text = "" if value is None else str(value).strip(" ")
     digits = text[1:] if text.startswith("-") else text
     if not (digits.isascii() and digits.isdigit()) or len(digits) > 19:
         raise ParameterError(name, _("Give a whole number."))

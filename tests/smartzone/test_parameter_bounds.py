@@ -140,3 +140,12 @@ def test_every_page_answers_bad_numbers_and_dates_without_a_500(every_client):
                 get(every_client, url, {name: value}, failures)
         get(every_client, url, dict.fromkeys(PAGE_NUMBERS, "9223372036854775808"), failures)
     assert not failures, "\n".join(failures)
+
+
+def test_a_number_with_a_control_character_is_refused_not_read_as_the_number():
+    from smartzone import params
+
+    with pytest.raises(params.ParameterError):
+        params.number("9\x1f", name="offset", minimum=0, maximum=10)
+    assert params.parse_id("9\x1f") is None
+    assert params.number(" 9 ", name="offset", minimum=0, maximum=10) == 9
