@@ -89,7 +89,7 @@ MATRIX = {
     "api:landmark-detail": ("403 403 200 404 200 404 200 403", "403 403 405 405 405 405 405 403"),
     "api:event-list": ("403 403 200 200 200 200 200 403", "403 403 405 405 405 405 405 403"),
     "api:report-list": ("403 403 200 200 200 200 200 403", "400 400 400 400 400 400 400 400"),
-    # A method a route does not have is 405 for anyone (HTTP's answer; it tells nothing of the data).
+    # A method a route does not have is 405 for anyone (HTTP's answer; it tells nothing more).
     "api:report-geojson": ("403 403 200 200 200 200 200 403", "405 405 405 405 405 405 405 405"),
     "api:report-status": ("200 200 200 200 200 200 200 200", "405 405 405 405 405 405 405 405"),
     "api:report-detail": ("403 403 200 404 200 404 200 403", "405 405 405 405 405 405 405 405"),
