@@ -1,0 +1,98 @@
+"""A real RTSP server for the tests: Debian's GStreamer RTSP server, run by the system Python.
+
+Run as `/usr/bin/python3 tests/rtsp/serve.py --port N [--user U --password P --auth basic|digest]
+--mount /path=LAUNCH ...`, where LAUNCH is a GStreamer pipeline description ending in a payloader
+named pay0 (tests/rtsp/__init__.py builds them). Every mount is shared: all clients of one path
+are served by one pipeline, as a camera does. The server prints one line per event on stdout,
+which the fixture reads: `ready PORT`, `connected N`, `closed N` (N = clients open now) and
+`playing PATH EPOCH` (wall time at which that mount's pipeline started playing).
+
+It runs outside the project's virtualenv because PyGObject comes from Debian (python3-gi).
+"""
+
+import argparse
+import sys
+import time
+
+import gi
+
+gi.require_version("Gst", "1.0")
+gi.require_version("GstRtsp", "1.0")
+gi.require_version("GstRtspServer", "1.0")
+from gi.repository import GLib, Gst, GstRtsp, GstRtspServer  # noqa: E402
+
+
+def say(*words) -> None:
+    print(*words, flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--user", default="")
+    parser.add_argument("--password", default="")
+    parser.add_argument("--auth", choices=["basic", "digest"], default="basic")
+    parser.add_argument("--mount", action="append", default=[], help="/path=LAUNCH")
+    args = parser.parse_args()
+
+    Gst.init(None)
+    server = GstRtspServer.RTSPServer()
+    server.set_address("127.0.0.1")
+    server.set_service(str(args.port))
+
+    if args.user:
+        auth = GstRtspServer.RTSPAuth()
+        token = GstRtspServer.RTSPToken()
+        token.set_string("media.factory.role", "user")
+        if args.auth == "digest":
+            auth.add_digest(args.user, args.password, token)
+            auth.set_supported_methods(GstRtsp.RTSPAuthMethod.DIGEST)
+        else:
+            auth.add_basic(GstRtspServer.RTSPAuth.make_basic(args.user, args.password), token)
+            auth.set_supported_methods(GstRtsp.RTSPAuthMethod.BASIC)
+        server.set_auth(auth)
+
+    mounts = server.get_mount_points()
+    for spec in args.mount:
+        path, launch = spec.split("=", 1)
+        factory = GstRtspServer.RTSPMediaFactory()
+        factory.set_launch(launch)
+        factory.set_shared(True)
+        factory.set_protocols(GstRtsp.RTSPLowerTrans.TCP | GstRtsp.RTSPLowerTrans.UDP)
+        if args.user:
+            role = Gst.Structure.from_string(
+                "user, media.factory.access=(boolean)true, media.factory.construct=(boolean)true"
+            )[0]
+            factory.add_role_from_structure(role)
+
+        def configured(_factory, media, path=path):
+            def state_changed(_media, state):
+                if state == Gst.State.PLAYING:
+                    say("playing", path, f"{time.time():.3f}")
+
+            media.connect("new-state", state_changed)
+
+        factory.connect("media-configure", configured)
+        mounts.add_factory(path, factory)
+
+    open_clients = set()
+
+    def client_connected(_server, client):
+        open_clients.add(id(client))
+        say("connected", len(open_clients))
+
+        def closed(_client):
+            open_clients.discard(id(client))
+            say("closed", len(open_clients))
+
+        client.connect("closed", closed)
+
+    server.connect("client-connected", client_connected)
+    if server.attach(None) == 0:
+        sys.exit(f"cannot listen on port {args.port}")
+    say("ready", args.port)
+    GLib.MainLoop().run()
+
+
+if __name__ == "__main__":
+    main()
