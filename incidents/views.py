@@ -1,6 +1,7 @@
 """Public pages (report form, tracking, the web app's manifest and worker) and officers' pages."""
 
 import csv
+import hashlib
 import json
 import uuid
 
@@ -337,6 +338,10 @@ def service_worker(request):
     ]
     body = body.replace('"__QUEUE_JS__"', json.dumps(static("incidents/queue.js")))
     body = body.replace("__PRECACHE__", json.dumps(precache))
+    # A new cache name whenever a precached file changes, so the worker's activation drops the
+    # old copies instead of keeping every version of them.
+    version = hashlib.sha256(json.dumps(precache).encode()).hexdigest()[:12]
+    body = body.replace("__CACHE__", f"sz-report-{version}")
     response = HttpResponse(body, content_type="application/javascript; charset=utf-8")
     response["Cache-Control"] = "no-cache"
     response["Service-Worker-Allowed"] = reverse("incidents:submit")

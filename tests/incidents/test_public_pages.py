@@ -6,6 +6,7 @@ import uuid
 from urllib.parse import quote
 
 import pytest
+from django.test import override_settings
 
 from incidents import services
 from incidents.models import Report
@@ -207,6 +208,10 @@ def test_the_manifest_and_worker_are_served_for_the_report_scope(client, db):
     body = worker.content.decode()
     assert "__PRECACHE__" not in body and '"/report/"' in body
     assert "importScripts(" in body
+    cache_name = re.search(r'var CACHE = "(sz-report-[0-9a-f]{12})"', body)[1]
+    with override_settings(STATIC_URL="/static-v2/"):  # a new version of the precached files
+        again = client.get("/report/sw.js").content.decode()
+    assert cache_name not in again and re.search(r'var CACHE = "sz-report-[0-9a-f]{12}"', again)
 
 
 @pytest.mark.parametrize("where, expected", [(IN_ZONE, False), (OUTSIDE, True)])

@@ -6,7 +6,7 @@
  * idempotency key, so a report the page and the worker both send is still one report. */
 /* global SzReportQueue */
 "use strict";
-var CACHE = "sz-report-v1";
+var CACHE = "__CACHE__"; // the server names it after the precached files' versions
 var QUEUE_JS = "__QUEUE_JS__";
 var PRECACHE = __PRECACHE__;
 importScripts(QUEUE_JS);
