@@ -6,10 +6,12 @@ from community import selectors
 from community.models import Broadcast, Partner
 from community.serializers import BroadcastSerializer, DecisionSerializer, PartnerSerializer
 from smartzone import access
+from smartzone.api import StationFilter
 
 
 class BroadcastViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = BroadcastSerializer
+    filter_backends = [StationFilter]
 
     def get_queryset(self):
         return access.scope(
@@ -20,6 +22,7 @@ class BroadcastViewSet(viewsets.ReadOnlyModelViewSet):
 
 class PartnerViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = PartnerSerializer
+    filter_backends = [StationFilter]
 
     def get_queryset(self):
         return access.scope(Partner.objects.order_by("kind", "name"), self.request.user)

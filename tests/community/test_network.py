@@ -124,3 +124,20 @@ def test_attachments_are_served_only_to_officers_of_the_station(
 def test_the_dashboard_loads_the_open_decisions_script(officer_client, station):
     page = officer_client.get("/dashboard/").content.decode()
     assert "community/dashboard.js" in page
+
+
+def test_an_admin_narrows_partners_to_one_station(partner, other_station, admin_client):
+    network_services.partner_save(
+        actor="test",
+        partner=Partner(station=other_station, name="ธนาคารอีกแห่ง", kind=Partner.Kind.BANK),
+    )
+
+    def names(query: str) -> list[str]:
+        rows = admin_client.get(f"/api/v1/community/partners/{query}").json()["results"]
+        return [row["name"] for row in rows]
+
+    assert sorted(names("")) == sorted([partner.name, "ธนาคารอีกแห่ง"])
+    assert names(f"?station={partner.station_id}") == [partner.name]
+    assert names(f"?station={other_station.pk}") == ["ธนาคารอีกแห่ง"]
+    bad = admin_client.get("/api/v1/community/partners/?station=abc")
+    assert bad.status_code == 400 and "station" in bad.json()
