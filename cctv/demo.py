@@ -10,36 +10,37 @@ from smartzone.models import Station
 
 ACTOR = "system:seed_demo"
 SITE_NAMES = [
-    ("ท่าเรือมุกดาหาร", "Mukdahan pier"),
-    ("โรงเรียนชุมชนศรีมงคล", "Community school"),
-    ("ถนนสำราญชายโขง เหนือ", "Samran Chai Khong Rd north"),
-    ("วัดศรีมงคลใต้", "Wat Si Mongkhon Tai"),
-    ("ซอยตลาดอินโดจีน 1", "Indochina market lane 1"),
-    ("ตลาดอินโดจีน ประตูเหนือ", "Indochina market north gate"),
-    ("ตลาดอินโดจีน กลางตลาด", "Indochina market centre"),
-    ("ตลาดอินโดจีน ประตูใต้", "Indochina market south gate"),
-    ("แถวร้านทอง ด้านเหนือ", "Gold shops north"),
-    ("แถวร้านทอง ด้านใต้", "Gold shops south"),
-    ("ธนาคาร สาขาตลาดอินโดจีน", "Bank branch"),
-    ("ลานจอดรถตลาด", "Market car park"),
-    ("ถนนคนเดิน ต้นทาง", "Walking street start"),
-    ("ถนนคนเดิน กลางทาง", "Walking street middle"),
-    ("ถนนคนเดิน ปลายทาง", "Walking street end"),
-    ("แยกถนนพิทักษ์พนมเขต", "Phithak Phanom Khet junction"),
-    ("ศูนย์ราชการ", "Government centre"),
-    ("ถนนสำราญชายโขง ใต้", "Samran Chai Khong Rd south"),
+    "ท่าเรือมุกดาหาร",  # Mukdahan pier
+    "โรงเรียนชุมชนศรีมงคล",  # Community school
+    "ถนนสำราญชายโขง เหนือ",  # Samran Chai Khong Rd north
+    "วัดศรีมงคลใต้",  # Wat Si Mongkhon Tai
+    "ซอยตลาดอินโดจีน 1",  # Indochina market lane 1
+    "ตลาดอินโดจีน ประตูเหนือ",  # Indochina market north gate
+    "ตลาดอินโดจีน กลางตลาด",  # Indochina market centre
+    "ตลาดอินโดจีน ประตูใต้",  # Indochina market south gate
+    "แถวร้านทอง ด้านเหนือ",  # Gold shops north
+    "แถวร้านทอง ด้านใต้",  # Gold shops south
+    "ธนาคาร สาขาตลาดอินโดจีน",  # Bank branch
+    "ลานจอดรถตลาด",  # Market car park
+    "ถนนคนเดิน ต้นทาง",  # Walking street start
+    "ถนนคนเดิน กลางทาง",  # Walking street middle
+    "ถนนคนเดิน ปลายทาง",  # Walking street end
+    "แยกถนนพิทักษ์พนมเขต",  # Phithak Phanom Khet junction
+    "ศูนย์ราชการ",  # Government centre
+    "ถนนสำราญชายโขง ใต้",  # Samran Chai Khong Rd south
 ]
+ADDRESS = "ต.มุกดาหาร อ.เมืองมุกดาหาร จ.มุกดาหาร"
 LAT_NORTH, LAT_SOUTH = 16.5510, 16.5385
 MAKES = [("Hikvision", "DS-2CD2T47G2"), ("Dahua", "IPC-HFW2441S"), ("Uniview", "IPC2124LE")]
 
 
-def _sites() -> list[tuple[str, str, float, float, int]]:
+def _sites() -> list[tuple[str, float, float, int]]:
     rows = []
-    for i, (name, name_en) in enumerate(SITE_NAMES):
+    for i, name in enumerate(SITE_NAMES):
         lat = LAT_NORTH - i * (LAT_NORTH - LAT_SOUTH) / (len(SITE_NAMES) - 1)
         lng = 104.7252 + (0.0008 if i % 2 else 0.0)
         cameras = 4 if i < 7 else 3  # 7 x 4 + 11 x 3 = 61
-        rows.append((name, name_en, round(lat, 6), round(lng, 6), cameras))
+        rows.append((name, round(lat, 6), round(lng, 6), cameras))
     return rows
 
 
@@ -50,12 +51,12 @@ def seed() -> list[str]:
     if station is None:
         return created
     number = 0
-    for s, (name, name_en, lat, lng, count) in enumerate(_sites()):
+    for s, (name, lat, lng, count) in enumerate(_sites()):
         site = CameraSite.objects.filter(station=station, name=name).first()
         if site is None:
             site = services.camera_site_save(
                 actor=ACTOR,
-                site=CameraSite(station=station, name=name, lat=lat, lng=lng, address=name_en),
+                site=CameraSite(station=station, name=name, lat=lat, lng=lng, address=ADDRESS),
             )
             created.append(f"camera site {name}")
         for k in range(count):
@@ -71,7 +72,7 @@ def seed() -> list[str]:
                     station=station,
                     site=site,
                     code=code,
-                    name=f"{name_en} #{k + 1}",
+                    name=f"{name} กล้อง {k + 1}",
                     lat=round(lat + (k - 1.5) * 0.00004, 6),
                     lng=round(lng + (k % 2) * 0.00004, 6),
                     direction_deg=float((k * 90 + s * 20) % 360),
