@@ -129,9 +129,13 @@ def _dump_postgresql(target: Path, limit: RateLimit) -> dict:
     import psycopg
 
     params, env = _pg_params()
+    # The counts and pg_dump's reads in one server process each, never spread over parallel
+    # workers that would take every core from the platform's queries.
+    gentle_options = "-c max_parallel_workers_per_gather=0"
+    env["PGOPTIONS"] = f"{env.get('PGOPTIONS', '')} {gentle_options}".strip()
     # One REPEATABLE READ transaction exports its snapshot to pg_dump and counts the rows in it:
     # the manifest's counts are those of the dump, whatever is written meanwhile.
-    with psycopg.connect(**params) as conn:
+    with psycopg.connect(**params, options=gentle_options) as conn:
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         conn.read_only = True
         with conn.cursor() as cursor:
