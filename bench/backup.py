@@ -32,7 +32,7 @@ REPORTS = int(os.environ.get("REPORTS", "100000"))
 PHOTOS = int(os.environ.get("PHOTOS", "1000"))
 PHOTO_KB = int(os.environ.get("PHOTO_KB", "100"))
 LOAD_THREADS = int(os.environ.get("LOAD_THREADS", "3"))
-BASELINE_S = float(os.environ.get("BASELINE_S", "20"))
+BASELINE_S = float(os.environ.get("BASELINE_S", "60"))
 KEY = secrets.token_urlsafe(32)
 
 
