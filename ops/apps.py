@@ -12,3 +12,4 @@ class OpsConfig(AppConfig):
 
         logs.connect_celery_signals()
         registry.register_dashboard_script("ops/dashboard.js")
+        registry.register_event_labels({"backup.created": _("Backup made")})

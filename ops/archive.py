@@ -23,10 +23,12 @@ from django.db import connection
 from django.utils import timezone
 
 from ops.crypto import Damaged, DecryptingReader, EncryptingWriter
+from ops.throttle import RateLimit, backup_rate_limit, gentle
 
 MANIFEST = "manifest.json"
 FORMAT = 1
 COPY_BLOCK = 1 << 20
+PIPE_BLOCK = 1 << 16
 
 
 class BackupFailed(Exception):
@@ -39,21 +41,23 @@ def file_roots() -> dict[str, Path]:
 
 
 class _Hashing:
-    """Read from a file and hash what was read."""
+    """Read from a file through the backup's rate limit and hash what was read."""
 
-    def __init__(self, handle):
-        self.handle, self.sha = handle, hashlib.sha256()
+    def __init__(self, handle, limit: RateLimit | None = None):
+        self.handle, self.sha, self.limit = handle, hashlib.sha256(), limit
 
     def read(self, size=-1):
         data = self.handle.read(size)
+        if self.limit:
+            self.limit.consume(len(data))
         self.sha.update(data)
         return data
 
 
-def _add(tar: tarfile.TarFile, name: str, handle, size: int, members: dict) -> None:
+def _add(tar: tarfile.TarFile, name: str, handle, size: int, members: dict, limit=None) -> None:
     info = tarfile.TarInfo(name)
     info.size, info.mtime, info.mode = size, int(timezone.now().timestamp()), 0o600
-    reader = _Hashing(handle)
+    reader = _Hashing(handle, limit)
     tar.addfile(info, reader)
     members[name] = {"size": size, "sha256": reader.sha.hexdigest()}
 
@@ -101,13 +105,37 @@ def _facts(cursor, tables: list[str]) -> dict:
     return {"tables": counts, "migrations": migrations, "audit_head": audit}
 
 
-def _dump_postgresql(target: Path) -> dict:
+def _run_pg_dump(command: list[str], env: dict, target: Path, limit: RateLimit) -> None:
+    """Run pg_dump gently (ops.throttle.gentle) and copy its output to TARGET through LIMIT:
+    back-pressure on the pipe slows the PostgreSQL backend that feeds it."""
+    with (
+        open(target, "wb") as out,
+        tempfile.TemporaryFile() as errors,
+        subprocess.Popen(  # noqa: S603 - fixed arguments
+            gentle(command), env=env, stdout=subprocess.PIPE, stderr=errors
+        ) as dump,
+    ):
+        while block := dump.stdout.read(PIPE_BLOCK):
+            limit.consume(len(block))
+            out.write(block)
+        returncode = dump.wait()
+        if returncode != 0:
+            errors.seek(0)
+            message = errors.read().decode(errors="replace").strip()[-500:]
+            raise BackupFailed(f"pg_dump failed: {message}")
+
+
+def _dump_postgresql(target: Path, limit: RateLimit) -> dict:
     import psycopg
 
     params, env = _pg_params()
+    # The counts and pg_dump's reads in one server process each, never spread over parallel
+    # workers that would take every core from the platform's queries.
+    gentle_options = "-c max_parallel_workers_per_gather=0"
+    env["PGOPTIONS"] = f"{env.get('PGOPTIONS', '')} {gentle_options}".strip()
     # One REPEATABLE READ transaction exports its snapshot to pg_dump and counts the rows in it:
     # the manifest's counts are those of the dump, whatever is written meanwhile.
-    with psycopg.connect(**params) as conn:
+    with psycopg.connect(**params, options=gentle_options) as conn:
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         conn.read_only = True
         with conn.cursor() as cursor:
@@ -118,7 +146,7 @@ def _dump_postgresql(target: Path) -> dict:
             facts = _facts(cursor, tables)
             cursor.execute("SHOW server_version")
             facts["server_version"] = cursor.fetchone()[0]
-            done = subprocess.run(  # noqa: S603 - fixed arguments
+            _run_pg_dump(
                 [
                     shutil.which("pg_dump") or "pg_dump",
                     "--format=custom",
@@ -126,15 +154,12 @@ def _dump_postgresql(target: Path) -> dict:
                     "--no-owner",
                     "--no-privileges",
                     f"--snapshot={snapshot}",
-                    f"--file={target}",
                 ],
-                env=env,
-                capture_output=True,
-                text=True,
+                env,
+                target,
+                limit,
             )
         conn.rollback()
-    if done.returncode != 0:
-        raise BackupFailed(f"pg_dump failed: {done.stderr.strip()[-500:]}")
     return facts
 
 
@@ -176,8 +201,9 @@ def write_archive(path: Path, secret: str) -> dict:
     members: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="sz-backup-", dir=path.parent) as work:
         dump = Path(work) / database_member()
+        limit = backup_rate_limit()
         if connection.vendor == "postgresql":
-            facts = _dump_postgresql(dump)
+            facts = _dump_postgresql(dump, limit)
         elif connection.vendor == "sqlite":
             facts = _dump_sqlite(dump)
         else:
@@ -188,9 +214,9 @@ def write_archive(path: Path, secret: str) -> dict:
                 writer = EncryptingWriter(sink, secret)
                 with tarfile.open(fileobj=writer, mode="w|", format=tarfile.PAX_FORMAT) as tar:
                     with open(dump, "rb") as handle:
-                        _add(tar, dump.name, handle, dump.stat().st_size, members)
+                        _add(tar, dump.name, handle, dump.stat().st_size, members, limit)
                     dump.unlink()
-                    files, size = _add_files(tar, members)
+                    files, size = _add_files(tar, members, limit)
                     manifest = {
                         "format": FORMAT,
                         "created_at": timezone.now().isoformat(),
@@ -212,7 +238,7 @@ def write_archive(path: Path, secret: str) -> dict:
     return manifest
 
 
-def _add_files(tar: tarfile.TarFile, members: dict) -> tuple[int, int]:
+def _add_files(tar: tarfile.TarFile, members: dict, limit: RateLimit) -> tuple[int, int]:
     count = size = 0
     for label, root in file_roots().items():
         if not root.is_dir():
@@ -228,7 +254,7 @@ def _add_files(tar: tarfile.TarFile, members: dict) -> tuple[int, int]:
                     continue
                 with handle:
                     length = os.fstat(handle.fileno()).st_size
-                    _add(tar, f"files/{label}/{relative}", handle, length, members)
+                    _add(tar, f"files/{label}/{relative}", handle, length, members, limit)
                 count, size = count + 1, size + length
     return count, size
 

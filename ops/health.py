@@ -77,8 +77,10 @@ def check_backup() -> tuple[bool, str]:
     return age <= settings.BACKUP_MAX_AGE_HOURS * 3600, f"last good backup {age / 3600:.1f} h ago"
 
 
-# Failing these takes the process out of rotation; a stale backup is reported, not fatal:
-# taking web processes out of a load balancer would not make a backup.
+# Failing these takes the process out of rotation (503). A stale backup is its own status,
+# "ready, backup overdue" (still 200): answering 503 would make a load balancer drop every web
+# process, taking SOS and reports off the air, and would not make a backup. A monitor that reads
+# only the status code asks /healthz/ready?strict=1, which answers 503 for it too.
 CHECKS = {
     "database": check_database,
     "channel_layer": check_channel_layer,
@@ -86,11 +88,12 @@ CHECKS = {
     "disk": check_disk,
 }
 WARNINGS = {"backup": check_backup}
+READY, NOT_READY, OVERDUE = "ready", "not ready", "ready, backup overdue"
 
 
-def readiness() -> tuple[bool, dict]:
-    """Run every check; return (ready, {name: {ok, detail, ms}})."""
-    results, ready = {}, True
+def readiness() -> tuple[str, dict]:
+    """Run every check; return (READY, NOT_READY or OVERDUE, {name: {ok, detail, ms}})."""
+    results, status = {}, READY
     for name, check in (CHECKS | WARNINGS).items():
         started = time.monotonic()
         try:
@@ -100,7 +103,9 @@ def readiness() -> tuple[bool, dict]:
         elapsed_ms = round((time.monotonic() - started) * 1000)
         results[name] = {"ok": ok, "detail": detail, "ms": elapsed_ms}
         if name in CHECKS and not ok:
-            ready = False
+            status = NOT_READY
         if name in WARNINGS:
             results[name]["fatal"] = False
-    return ready, results
+            if not ok and status == READY:
+                status = OVERDUE
+    return status, results

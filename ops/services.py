@@ -15,6 +15,8 @@ from django.utils import timezone
 from ops.archive import write_archive
 from ops.models import BackupRecord, TaskFailureCount
 from smartzone.audit import audit_append
+from smartzone.models import Station
+from smartzone.outbox import events_record
 
 log = logging.getLogger(__name__)
 ARCHIVE_PREFIX, ARCHIVE_SUFFIX = "smartzone-", ".szbackup"
@@ -123,6 +125,15 @@ def _record(actor, started, **fields) -> BackupRecord:
             obj=record,
             changes={"archive": record.archive, "size": record.size, "error": record.error},
         )
+        if record.ok:
+            # Every station's duty desk hears of it: its "backup too old" notice goes at once.
+            payload = {"finished_at": record.finished_at.isoformat()}
+            events_record(
+                [
+                    {"station": station, "kind": "backup.created", "payload": payload, "zone": None}
+                    for station in Station.objects.only("pk")
+                ]
+            )
     return record
 
 

@@ -9,7 +9,7 @@ from django.conf import settings
 def backup_daily() -> str:
     """Make the day's backup unless one younger than 20 hours exists, and prune old archives.
 
-    Runs `manage.py backup` in a child process: it lowers its own priority (BACKUP_NICE) and
+    Runs `manage.py backup` in a child process: it lowers its own priority (ops.throttle) and
     its memory goes when it ends, leaving this worker as it was. Safe to run often.
     """
     done = subprocess.run(  # noqa: S603 - our own manage.py

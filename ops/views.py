@@ -22,10 +22,12 @@ def healthz(request):
 
 @require_GET
 def healthz_ready(request):
-    """Say whether the database, channel layer, broker and disk let this process serve."""
-    ready, checks = health.readiness()
-    body = {"status": "ready" if ready else "not ready", "checks": checks}
-    return JsonResponse(body, status=200 if ready else 503)
+    """Say whether the database, channel layer, broker and disk let this process serve (200
+    "ready", 503 "not ready"), and whether the last good backup is overdue (200 "ready, backup
+    overdue"; 503 with ?strict=1, for a monitor that reads only the status code)."""
+    status, checks = health.readiness()
+    failing = status == health.NOT_READY or (status == health.OVERDUE and request.GET.get("strict"))
+    return JsonResponse({"status": status, "checks": checks}, status=503 if failing else 200)
 
 
 def _metrics_allowed(request) -> bool:

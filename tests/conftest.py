@@ -542,3 +542,34 @@ class ThaiBrowser:
 
     def __getattr__(self, name):
         return getattr(self._chromium, name)
+
+
+# --- LINE: its API stood in for on loopback, and a station's channel to it -----------------
+
+LINE_CHANNEL_SECRET = "c0ffee-channel-secret-4242"  # noqa: S105
+LINE_ACCESS_TOKEN = "TOKEN-Xq9v2LmN8kP4rT7wZ1yB6cD3fG5hJ0sA-TOKEN"  # noqa: S105
+
+
+@pytest.fixture
+def fake_line(settings):
+    """LINE's API on 127.0.0.1: the SDK reaches it through settings.LINE_API_HOST."""
+    from tests.community.fake_line import FakeLine
+
+    server = FakeLine().start()
+    settings.LINE_API_HOST = server.url
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def channel(station):
+    """The station's LINE channel, with LINE_CHANNEL_SECRET and LINE_ACCESS_TOKEN."""
+    from community import services as community_services
+
+    return community_services.line_channel_save(
+        actor="test",
+        station=station,
+        name="สภ.เมืองมุกดาหาร",
+        channel_secret=LINE_CHANNEL_SECRET,
+        access_token=LINE_ACCESS_TOKEN,
+    )

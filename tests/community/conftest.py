@@ -5,27 +5,17 @@ import json
 
 import pytest
 
-from community import services
 from smartzone.celery import app as celery_app
-from tests.community.fake_line import FakeLine
+from tests.conftest import LINE_ACCESS_TOKEN as ACCESS_TOKEN  # noqa: F401 - the tests import it
+from tests.conftest import LINE_CHANNEL_SECRET as CHANNEL_SECRET
 
-CHANNEL_SECRET = "c0ffee-channel-secret-4242"  # noqa: S105
-ACCESS_TOKEN = "TOKEN-Xq9v2LmN8kP4rT7wZ1yB6cD3fG5hJ0sA-TOKEN"  # noqa: S105
+# fake_line and channel (LINE's stand-in and the station's channel to it) are in tests/conftest.py.
 
 
 @pytest.fixture(autouse=True)
 def line_network(settings):
     """LINE's stand-in listens on loopback: the operator opened that network here."""
     settings.CAMERA_NETWORKS = ["127.0.0.0/8"]
-
-
-@pytest.fixture
-def fake_line(settings):
-    """LINE's API on 127.0.0.1: the SDK reaches it through settings.LINE_API_HOST."""
-    server = FakeLine().start()
-    settings.LINE_API_HOST = server.url
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -39,17 +29,6 @@ def eager_celery():
     celery_app.conf.task_always_eager = True
     yield celery_app
     celery_app.conf.task_always_eager = before
-
-
-@pytest.fixture
-def channel(station):
-    return services.line_channel_save(
-        actor="test",
-        station=station,
-        name="สภ.เมืองมุกดาหาร",
-        channel_secret=CHANNEL_SECRET,
-        access_token=ACCESS_TOKEN,
-    )
 
 
 def sign(body: bytes, secret: str = CHANNEL_SECRET) -> str:

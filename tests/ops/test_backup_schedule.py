@@ -103,3 +103,23 @@ def test_the_status_is_refused_to_outsiders(client, citizen):
     assert client.get("/ops/backup-status/").status_code == 302
     client.force_login(citizen)
     assert client.get("/ops/backup-status/").status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_backup_tells_every_stations_dashboard_and_a_failed_one_tells_none(
+    ops_data, station, other_station, monkeypatch
+):
+    from smartzone.models import Event
+
+    record = services.backup_create()
+    events = Event.objects.filter(kind="backup.created")
+    assert sorted(e.station_id for e in events) == sorted([station.pk, other_station.pk])
+    assert {e.payload["finished_at"] for e in events} == {record.finished_at.isoformat()}
+
+    def broken(path, secret):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(services, "write_archive", broken)
+    failed = services.backup_create()
+    assert failed.ok is False
+    assert Event.objects.filter(kind="backup.created").count() == 2

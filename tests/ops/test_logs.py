@@ -7,34 +7,14 @@ import logging
 import pytest
 
 from ops.logs import JsonFormatter
-from tests.community.conftest import ACCESS_TOKEN, CHANNEL_SECRET, line_event, sign, webhook_body
-from tests.community.fake_line import FakeLine
+from tests.community.conftest import line_event, sign, webhook_body
+from tests.conftest import LINE_ACCESS_TOKEN as ACCESS_TOKEN
+from tests.conftest import LINE_CHANNEL_SECRET as CHANNEL_SECRET
 from tests.conftest import PASSWORD, start_worker, stop_process, wait_until
 from tests.incidents.conftest import IN_ZONE
 
 USER = "U0000000000000000000000000000001"
 PHONE, NAME, FOLLOWER_NAME = "0812345678", "สมชาย ใจดี", "สมหญิง รักสงบ"
-
-
-@pytest.fixture
-def fake_line(settings):
-    server = FakeLine().start()
-    settings.LINE_API_HOST = server.url
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def channel(station):
-    from community import services
-
-    return services.line_channel_save(
-        actor="test",
-        station=station,
-        name="สภ.เมืองมุกดาหาร",
-        channel_secret=CHANNEL_SECRET,
-        access_token=ACCESS_TOKEN,
-    )
 
 
 def json_lines(text: str) -> list[dict]:

@@ -1,6 +1,8 @@
 """Upgrades: upgrade_check refuses without a fresh backup; every app's migrations, from its
-first, carry the rows of a filled database forward without losing any."""
+first, carry the demo data (and a few rows in every table it leaves empty) forward without
+losing a row or changing a value."""
 
+import io
 import itertools
 import uuid
 from datetime import timedelta
@@ -9,7 +11,8 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection, models
+from django.core.management.color import no_style
+from django.db import connection, models, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
@@ -76,8 +79,9 @@ def _value(field, parent, new_parent):
     raise TypeError(f"no value for {field!r}")
 
 
-def fill(apps_state, app_labels) -> None:
-    """Write ROWS rows into every model of APP_LABELS, through the historical models."""
+def filler():
+    """Return (one, create): ONE(model) gives a shared row of MODEL, CREATE(model) a new one,
+    each with plausible values (_value) written through the historical MODEL."""
     made: dict = {}
 
     def one(model):
@@ -104,28 +108,99 @@ def fill(apps_state, app_labels) -> None:
             )
         return model.objects.create(**values)
 
+    return one, create
+
+
+def project_models(apps_state, app_labels):
     for label in app_labels:
-        for model in apps_state.get_app_config(label).get_models():
-            if model._meta.proxy or not model._meta.managed:
+        for model in apps_state.get_app_config(label).get_models(include_auto_created=True):
+            if not model._meta.proxy and model._meta.managed:
+                yield model
+
+
+def snapshot(apps_state, app_labels) -> dict[str, dict]:
+    """Return every table's rows as stored ({table: {"pk", "columns", "rows": {pk: row}}}),
+    read raw: no field's conversion (decrypting, parsing JSON) stands between."""
+    tables = {}
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for model in project_models(apps_state, app_labels):
+            columns = [f.column for f in model._meta.concrete_fields]
+            listed, table = ", ".join(map(quote, columns)), quote(model._meta.db_table)
+            cursor.execute(f"SELECT {listed} FROM {table}")  # noqa: S608 - names from the models
+            pk = columns.index(model._meta.pk.column)
+            rows = {row[pk]: dict(zip(columns, row, strict=True)) for row in cursor.fetchall()}
+            tables[model._meta.db_table] = {"pk": model._meta.pk.column, "rows": rows}
+    return tables
+
+
+def load(apps_state, app_labels, tables: dict, one) -> set[str]:
+    """Write the rows of TABLES, as stored, into the tables of the historical models that have
+    them; a column the old table has and the rows lack gets its default or a plausible value.
+    Return the tables written to."""
+    quote = connection.ops.quote_name
+    written, old_models = set(), list(project_models(apps_state, app_labels))
+    with transaction.atomic(), connection.cursor() as cursor:
+        for model in old_models:
+            table = tables.get(model._meta.db_table)
+            if not table or not table["rows"]:
                 continue
-            for _ in range(ROWS):
-                one(model) if model._meta.label not in made else create(model)
+            have = next(iter(table["rows"].values()))
+            columns, extra = [], {}
+            for field in model._meta.concrete_fields:
+                if field.column in have:
+                    columns.append(field.column)
+                    continue
+                if field.null:
+                    value = None
+                elif field.has_default():
+                    value = field.get_default()
+                else:
+                    value = _value(field, one, one)
+                    value = value.pk if field.is_relation else value
+                extra[field.column] = field.get_db_prep_save(value, connection)
+            names = columns + list(extra)
+            sql = (
+                f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(map(quote, names))}) "  # noqa: S608
+                f"VALUES ({', '.join(['%s'] * len(names))})"
+            )
+            cursor.executemany(
+                sql,
+                [
+                    [row[c] for c in columns] + list(extra.values())
+                    for row in table["rows"].values()
+                ],
+            )
+            written.add(model._meta.db_table)
+        # Rows came with their keys: the sequences must start after them (PostgreSQL).
+        for statement in connection.ops.sequence_reset_sql(no_style(), old_models):
+            cursor.execute(statement)
+    return written
 
 
 def counts(apps_state, app_labels) -> dict[str, int]:
-    return {
-        m._meta.db_table: m.objects.count()
-        for label in app_labels
-        for m in apps_state.get_app_config(label).get_models()
-        if not m._meta.proxy and m._meta.managed
-    }
+    return {m._meta.db_table: m.objects.count() for m in project_models(apps_state, app_labels)}
+
+
+# Columns a migration rewrites on purpose (none today); the demo's other values must come
+# through every migration unchanged.
+REWRITTEN: set[tuple[str, str]] = set()
 
 
 @pytest.mark.django_db(transaction=True)
-def test_every_apps_migrations_from_its_first_keep_every_row():
+def test_every_apps_migrations_from_its_first_keep_the_demo_data_and_every_row(categories):
+    """The demo data (seed_demo, at the latest schema) is written as stored into the tables of
+    each app's first migration, every table it leaves empty gets a few plausible rows, and the
+    migrations to the latest keep every row and every demo value."""
     apps_labels = settings.PROJECT_APPS
+    # CATEGORIES: the demo's reports need the default categories an earlier test's flush removed.
+    call_command("seed_demo", stdout=io.StringIO())
     executor = MigrationExecutor(connection)
     latest = executor.loader.graph.leaf_nodes()
+    demo = snapshot(executor.loader.project_state(latest).apps, apps_labels)
+    assert {"incidents_report", "sos_kiosk", "patrol_patrolpoint", "smartzone_station"} <= {
+        table for table, t in demo.items() if t["rows"]
+    }
     firsts = [
         (label, min(name for app, name in executor.loader.graph.nodes if app == label))
         for label in apps_labels
@@ -138,18 +213,41 @@ def test_every_apps_migrations_from_its_first_keep_every_row():
         executor = MigrationExecutor(connection)
         applied = [key for key in executor.loader.applied_migrations if key[0] in apps_labels]
         old = executor.loader.project_state(applied).apps
-        fill(old, apps_labels)
+        one, create = filler()
+        from_demo = load(old, apps_labels, demo, one)
+        for model in project_models(old, apps_labels):
+            if model._meta.db_table not in from_demo and not model._meta.auto_created:
+                for _ in range(ROWS):
+                    create(model)
         before = counts(old, apps_labels)
-        assert all(count >= ROWS for count in before.values()), before
+        through = {
+            m._meta.db_table for m in project_models(old, apps_labels) if m._meta.auto_created
+        }
+        assert [t for t, n in before.items() if n == 0 and t not in through] == []
         held = {"incidents_report", "sos_sosevent", "patrol_checkin", "smartzone_auditentry"}
         assert held <= set(before)
+        old_columns = {
+            m._meta.db_table: {f.column for f in m._meta.concrete_fields}
+            for m in project_models(old, apps_labels)
+        }
 
         executor = MigrationExecutor(connection)
         executor.migrate(latest)
         executor.loader.build_graph()
         new = executor.loader.project_state(latest).apps
         after = counts(new, apps_labels)
+        upgraded = snapshot(new, apps_labels)
     finally:
         MigrationExecutor(connection).migrate(latest)
     lost = {table: (n, after.get(table)) for table, n in before.items() if after.get(table, 0) < n}
     assert lost == {}, f"rows lost on the way up (before, after): {lost}"
+    changed = []
+    for table in from_demo:
+        for pk, row in demo[table]["rows"].items():
+            now = upgraded[table]["rows"].get(pk)
+            assert now is not None, f"demo row {table} #{pk} lost"
+            for column in old_columns[table] & set(row) & set(now):
+                if (table, column) not in REWRITTEN and row[column] != now[column]:
+                    changed.append((table, pk, column, row[column], now[column]))
+    assert changed == [], f"demo values changed on the way up: {changed[:5]}"
+    assert sum(len(demo[t]["rows"]) for t in from_demo) > 50  # the demo, not a token row

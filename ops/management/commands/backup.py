@@ -1,11 +1,10 @@
-import os
 from datetime import timedelta
 
-from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
 from ops import services
+from ops.throttle import lower_own_priority
 
 
 class Command(BaseCommand):
@@ -20,8 +19,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        if settings.BACKUP_NICE:
-            os.nice(settings.BACKUP_NICE)  # requests first: the backup takes what CPU is left
+        lower_own_priority()  # requests first: the backup takes what CPU and disk are left
         hours = options["if_older_than_hours"]
         try:
             record = services.backup_create(

@@ -1,5 +1,6 @@
 /* Ops on the duty desk: a notice (SmartZone.notice) when the last good backup is older than
- * BACKUP_MAX_AGE_HOURS, taken away once a backup is made. Asks once on load and then hourly. */
+ * BACKUP_MAX_AGE_HOURS. Asks on load, hourly, and when a "backup.created" event arrives, so the
+ * notice goes as soon as a backup is made. */
 (function () {
   "use strict";
   var SZ = window.SmartZone;
@@ -13,6 +14,14 @@
       })
       .catch(function () { /* offline or signed out: the next check tries again */ });
   }
+  var asking = false;
+  function checkOnce() {
+    // A reconnect may replay several backup events at once: one question is enough.
+    if (asking) { return; }
+    asking = true;
+    setTimeout(function () { asking = false; check(); }, 0);
+  }
+  SZ.onEvent("backup.created", function (event, map, fresh) { if (fresh) { checkOnce(); } });
   document.addEventListener("DOMContentLoaded", check);
   setInterval(check, 3600 * 1000);
 })();
