@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cctv.reasons import reason_text as _reason_text
 from cctv.storage import private_storage
 from smartzone import crypto
 from smartzone.geo import GeometryError, check_lat_lng
@@ -392,6 +393,11 @@ class AnalysisJob(models.Model):
     @property
     def is_final(self) -> bool:
         return self.state in self.FINAL
+
+    @property
+    def reason_text(self) -> str:
+        """Return why the job failed or stopped, in the active language."""
+        return _reason_text(self.reason)
 
     @property
     def face_summary(self) -> dict:

@@ -54,6 +54,7 @@ class CameraAdminSerializer(CameraSerializer):
 class JobSerializer(serializers.ModelSerializer):
     percent = serializers.IntegerField(read_only=True)
     state_label = serializers.CharField(source="get_state_display", read_only=True)
+    reason_text = serializers.CharField(read_only=True)
     matches = serializers.SerializerMethodField()
 
     class Meta:
@@ -65,6 +66,7 @@ class JobSerializer(serializers.ModelSerializer):
             "state",
             "state_label",
             "reason",
+            "reason_text",
             "progress_done",
             "progress_total",
             "percent",

@@ -16,14 +16,19 @@ import numpy as np
 from cctv.pipeline.detect import FIND_FACE_PX, detect_faces
 from cctv.pipeline.embed import FaceEmbedder, crop_face
 from cctv.pipeline.match import Evidence, Match, WatchlistMatcher
-from cctv.pipeline.quality import QualityFloor
+from cctv.pipeline.quality import QualityFloor, yaw
 from cctv.pipeline.scene import SceneGate
 from cctv.pipeline.track import Track, Tracker
 from cctv.pipeline.video import VideoError
 
 STRONG, POSSIBLE = "strong", "possible"
 CROPS_KEPT = 3
-RECHECK_EVERY = 5  # fresh looks at a track that matched nobody in its first frames
+# A track that matched nobody is compared again after this many looks (2 s at 5 sampled
+# frames per second), or sooner if its face is this much wider or this much less turned (yaw,
+# see quality.py) than the best one compared so far.
+RECHECK_EVERY = 10
+BETTER_WIDTH = 1.2
+BETTER_YAW = 0.15
 CROP_HEIGHT = 160
 
 
@@ -76,15 +81,13 @@ class _Judge:
         if data.get("settled"):
             return False
         data["looks"] = data.get("looks", 0) + 1
-        # Compared often enough and like nobody: look again only now and then (a face may turn
-        # towards the camera), as embeddings are the costliest step.
-        if (
-            not data.get("votes")
-            and data.get("embeds", 0) >= self.evidence.frames
-            and data["looks"] % RECHECK_EVERY
-        ):
-            return False
         face = track.face
+        # Compared and like nobody: embeddings are the costliest step, so look again only at a
+        # face clearly better than the best one compared (nearer, or turned towards the
+        # camera), or now and then. A track that matched someone is looked at every time, as
+        # its evidence is counted in frames.
+        if not data.get("votes") and data.get("embeds") and not self._worth_a_look(data, face):
+            return False
         reason = self.floor.before_alignment(face)
         chip = None
         if reason is None:
@@ -94,6 +97,9 @@ class _Judge:
             data.setdefault("unjudged", Counter())[reason] += 1
             return False
         data["embeds"] = data.get("embeds", 0) + 1
+        data["embedded_at"] = data["looks"]
+        widest, straightest = data.get("best_look", (0, float("inf")))
+        data["best_look"] = (max(widest, face.w), min(straightest, yaw(face)))
         match = self.matcher.best(self.embedder.embed_chip(chip))
         if data["embeds"] >= self.evidence.max_embeds:
             data["settled"] = True
@@ -108,6 +114,13 @@ class _Judge:
         had = data.get("match")
         self._decide(data)
         return had is None and data.get("match") is not None
+
+    @staticmethod
+    def _worth_a_look(data: dict, face) -> bool:
+        if data["looks"] - data["embedded_at"] >= RECHECK_EVERY:
+            return True
+        widest, straightest = data["best_look"]
+        return face.w >= widest * BETTER_WIDTH or yaw(face) <= straightest - BETTER_YAW
 
     def _decide(self, data: dict) -> None:
         entry, votes = max(data["votes"].items(), key=lambda kv: (len(kv[1]), -kv[1][0][0]))

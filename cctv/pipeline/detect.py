@@ -4,8 +4,10 @@ YuNet finds faces down to about 16 px wide. A frame is first searched whole, shr
 DETECT_MAX_SIDE (fast; finds the large faces). If the smallest face sought (`min_face_px`, in
 frame pixels) would shrink below 16 px in that view, the frame is searched again at a finer
 scale in overlapping tiles, so a 40 px face in a 2688 x 1520 frame is seen at 20 px rather
-than 10. Tiles where the scene gate saw no change can be skipped (`changed`). Boxes of both
-passes are mapped back to frame pixels and de-duplicated (non-maximum suppression).
+than 10. When the scene gate says where the frame changed (`changed`), only the regions
+around those changes are searched, cut out at the fine scale: a passer-by costs the detector
+the pixels around them, not the whole frame. Boxes are mapped back to frame pixels and
+de-duplicated (non-maximum suppression).
 """
 
 import os
@@ -27,6 +29,12 @@ YUNET_MIN_PX = 16  # the smallest face YuNet finds reliably
 TILE_PX = 640  # tile side at the fine scale
 TILE_OVERLAP_PX = 128  # > the largest face the coarse pass could miss, at the fine scale
 NMS_IOU = 0.4
+# Regions searched around the scene gate's changed cells: widened by this much (frame pixels)
+# so that a face whose edge moved is searched whole, at least this many pixels a side at the
+# detection scale, and searched so only while they cover less than this share of the frame.
+REGION_MARGIN_PX = 32
+REGION_MIN_PX = 96
+REGION_MAX_SHARE = 0.4
 
 
 @dataclass(frozen=True)
@@ -93,32 +101,22 @@ def detect_faces(
 ) -> list[Face]:
     """Return the faces in FRAME (H x W x 3 BGR uint8, or H x W grey), best first.
 
-    CHANGED, if given, is a boolean grid over the frame (any shape): fine-pass tiles that
-    cover no True cell are skipped. MIN_FACE_PX None: the coarse pass only (photos).
+    CHANGED, if given, is a boolean grid over the frame (any shape): only the regions around
+    True cells are searched (at the fine scale), or, when those regions are most of the frame,
+    the fine-pass tiles that cover a True cell. MIN_FACE_PX None: the coarse pass only (photos).
     """
     if frame.ndim == 2:
         frame = cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
     height, width = frame.shape[:2]
     scale = min(1.0, max_side / max(height, width))
-    small = frame
-    if scale < 1.0:
-        small = cv2.resize(frame, (round(width * scale), round(height * scale)), cv2.INTER_AREA)
-    found = _yunet(small, scale, 0, 0, min_score)
     fine = min(1.0, YUNET_MIN_PX / max(1, min_face_px)) if min_face_px else 0.0
-    if fine > scale * 1.01:
-        view = frame
-        if fine < 1.0:
-            size = (round(width * fine), round(height * fine))
-            view = cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
-        vh, vw = view.shape[:2]
-        step = TILE_PX - TILE_OVERLAP_PX
-        for ty in _tiles(vh, TILE_PX, step):
-            for tx in _tiles(vw, TILE_PX, step):
-                if changed is not None and not _any_change(changed, tx, ty, vw, vh):
-                    continue
-                tile = view[ty : ty + TILE_PX, tx : tx + TILE_PX]
-                found += _yunet(tile, fine, tx, ty, min_score)
-        found = _nms(found, NMS_IOU)
+    regions = None
+    if changed is not None:
+        regions = _regions(changed, width, height, max(scale, fine))
+    if regions is not None:
+        found = _search_regions(frame, regions, max(scale, fine), min_score)
+    else:
+        found = _search_whole(frame, scale, fine, changed, min_score)
     faces = []
     for score, points in found:
         x, y, w, h = points[:4]
@@ -129,6 +127,86 @@ def detect_faces(
         faces.append(Face(x0, y0, x1 - x0, y1 - y0, score, tuple(points[4:14])))
     faces.sort(key=lambda f: f.score, reverse=True)
     return faces
+
+
+def _shrink(image: np.ndarray, scale: float) -> np.ndarray:
+    if scale >= 1.0:
+        return image
+    height, width = image.shape[:2]
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+
+
+def _search_whole(frame, scale: float, fine: float, changed, min_score: float) -> list:
+    """The whole frame shrunk to SCALE, then (if FINE is finer) tiles at FINE."""
+    found = _yunet(_shrink(frame, scale), scale, 0, 0, min_score)
+    if fine > scale * 1.01:
+        view = _shrink(frame, fine)
+        vh, vw = view.shape[:2]
+        step = TILE_PX - TILE_OVERLAP_PX
+        for ty in _tiles(vh, TILE_PX, step):
+            for tx in _tiles(vw, TILE_PX, step):
+                if changed is not None and not _any_change(changed, tx, ty, vw, vh):
+                    continue
+                tile = view[ty : ty + TILE_PX, tx : tx + TILE_PX]
+                found += _yunet(tile, fine, tx, ty, min_score)
+        found = _nms(found, NMS_IOU)
+    return found
+
+
+def _search_regions(frame, regions: list, scale: float, min_score: float) -> list:
+    """Each region (x0, y0, x1, y1 in frame pixels) cut out and shrunk to SCALE."""
+    found = []
+    for x0, y0, x1, y1 in regions:
+        view = _shrink(frame[y0:y1, x0:x1], scale)
+        found += _yunet(view, scale, x0 * scale, y0 * scale, min_score)
+    return _nms(found, NMS_IOU) if len(regions) > 1 else found
+
+
+def _regions(changed: np.ndarray, width: int, height: int, scale: float) -> list | None:
+    """Return the boxes (frame pixels) around the changed cells' clusters, each widened by
+    REGION_MARGIN_PX and at least REGION_MIN_PX (at SCALE) a side; [] if nothing changed; None
+    if the boxes would cost more than REGION_MAX_SHARE of searching the whole frame."""
+    grid = np.ascontiguousarray(changed, dtype=np.uint8)
+    if not grid.any():
+        return []
+    gh, gw = grid.shape
+    cell_w, cell_h = width / gw, height / gh
+    count, _labels, stats, _centres = cv2.connectedComponentsWithStats(grid, connectivity=8)
+    margin = REGION_MARGIN_PX
+    least = REGION_MIN_PX / scale
+    boxes = []
+    for gx, gy, cw, ch, _area in stats[1:count]:
+        x0, x1 = gx * cell_w - margin, (gx + cw) * cell_w + margin
+        y0, y1 = gy * cell_h - margin, (gy + ch) * cell_h + margin
+        if x1 - x0 < least:
+            x0, x1 = (x0 + x1 - least) / 2, (x0 + x1 + least) / 2
+        if y1 - y0 < least:
+            y0, y1 = (y0 + y1 - least) / 2, (y0 + y1 + least) / 2
+        boxes.append([max(0, int(x0)), max(0, int(y0)), min(width, int(x1)), min(height, int(y1))])
+    boxes = _merge(boxes)
+    area = sum((x1 - x0) * (y1 - y0) for x0, y0, x1, y1 in boxes)
+    if area > REGION_MAX_SHARE * width * height:
+        return None
+    return [tuple(box) for box in boxes]
+
+
+def _merge(boxes: list) -> list:
+    """Merge boxes that overlap until none do (a face cut by two boxes is found in one)."""
+    merged = True
+    while merged:
+        merged = False
+        for i in range(len(boxes)):
+            for j in range(i + 1, len(boxes)):
+                a, b = boxes[i], boxes[j]
+                if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]:
+                    boxes[i] = [min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])]
+                    del boxes[j]
+                    merged = True
+                    break
+            if merged:
+                break
+    return boxes
 
 
 def _any_change(changed: np.ndarray, tx: int, ty: int, vw: int, vh: int) -> bool:

@@ -44,11 +44,15 @@ class FaceEmbedder:
     def align(self, frame: np.ndarray, face: Face) -> np.ndarray:
         """Return FACE in FRAME (BGR or grey) aligned by its 5 landmarks: a 150 x 150 RGB chip."""
         dlib, predictor, _model = self._load()
-        if frame.ndim == 2:
-            rgb = cv2.cvtColor(frame, cv2.COLOR_GRAY2RGB)
-        else:
-            rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
-        rect = dlib.rectangle(face.x, face.y, face.x + face.w, face.y + face.h)
+        # Only the face and a face width around it are converted, not the whole frame: the
+        # chip (the face and a quarter of it around) never reaches further.
+        height, width = frame.shape[:2]
+        x0, y0 = max(0, face.x - face.w), max(0, face.y - face.h)
+        x1, y1 = min(width, face.x + 2 * face.w), min(height, face.y + 2 * face.h)
+        part = frame[y0:y1, x0:x1]
+        code = cv2.COLOR_GRAY2RGB if frame.ndim == 2 else cv2.COLOR_BGR2RGB
+        rgb = cv2.cvtColor(part, code)
+        rect = dlib.rectangle(face.x - x0, face.y - y0, face.x - x0 + face.w, face.y - y0 + face.h)
         return dlib.get_face_chip(rgb, predictor(rgb, rect), size=150, padding=0.25)
 
     def embed_chip(self, chip: np.ndarray) -> np.ndarray:

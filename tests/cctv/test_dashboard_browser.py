@@ -100,3 +100,30 @@ def test_a_match_on_the_dashboard_links_to_its_review_page_with_the_camera_on_a_
     expect(page.locator("#cctv-match-map path.cctv-fov")).to_have_count(1)
     expect(page.locator("#cctv-match-map path.cctv-camera")).to_have_count(1)
     assert not errors
+
+
+def test_the_job_page_says_in_thai_why_a_clip_broke_when_the_job_ends(
+    browser, asgi_server, station, zone, officer, camera
+):
+    from playwright.sync_api import expect
+
+    job = AnalysisJob.objects.create(
+        station=station,
+        kind="clip",
+        camera=camera,
+        purpose="x",
+        created_by=officer,
+        state="running",
+        progress_done=1,
+        progress_total=10,
+    )
+    page = browser.new_page()
+    log_in(page, asgi_server, officer.username)
+    page.goto(f"{asgi_server.url}/cctv/jobs/{job.pk}/")
+    expect(page.locator("#job-percent")).to_have_text("10%")
+    AnalysisJob.objects.filter(pk=job.pk).update(
+        state="partial", broke_at_frame=42, reason="corrupt video: frame 42 cannot be decoded"
+    )
+    expect(page.locator("#job-state")).to_have_attribute("data-state", "partial")
+    expect(page.locator("#job-reason")).to_have_text("วิดีโอเสียหาย: ถอดรหัสเฟรม 42 ไม่ได้")
+    assert "corrupt" not in page.content()

@@ -56,15 +56,21 @@ def test_a_clip_with_a_corrupted_middle_keeps_the_alert_from_its_start(
     page = client.get(f"/cctv/jobs/{job.pk}/").content.decode()
     assert "วิเคราะห์ได้บางส่วน" in page and f"เฟรมที่ {job.broke_at_frame}" in page
     assert "ใบหน้าที่พบ" in page
+    # Why it broke, in Thai under the Thai line, not the pipeline's English.
+    assert job.reason not in page and "ถอดรหัสเฟรม" in page
     api = client.get(f"/api/v1/cctv/jobs/{job.pk}/").json()
     assert api["state"] == "partial" and api["broke_at_frame"] == job.broke_at_frame
     assert api["face_counts"] == {"compared": 1}
+    assert api["reason"] == job.reason and "ถอดรหัสเฟรม" in api["reason_text"]
 
 
 def test_a_truncated_upload_is_an_unreadable_file_not_an_unreachable_stream(
-    station, officer, camera, entry_biden, clip
+    station, officer, camera, entry_biden, clip, client
 ):
     job = run_clip(station, officer, camera, clip[: len(clip) * 2 // 3], "walk.mp4")
     assert job.state == AnalysisJob.State.FAILED
     assert job.reason.startswith("unreadable file")
     assert "stream" not in job.reason
+    client.force_login(officer)
+    page = client.get(f"/cctv/jobs/{job.pk}/").content.decode()
+    assert "อ่านไฟล์ไม่ได้" in page and job.reason not in page

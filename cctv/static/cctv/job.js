@@ -17,7 +17,7 @@
         percent.textContent = job.percent + "%";
         state.textContent = job.state_label;
         state.dataset.state = job.state;
-        reason.textContent = job.reason || "";
+        reason.textContent = job.reason_text || "";
         if (lastMatches !== null && job.matches !== lastMatches) { location.reload(); return; }
         lastMatches = job.matches;
         if (finals[job.state]) {
