@@ -24,6 +24,9 @@ from cctv.pipeline.video import VideoError
 STRONG, POSSIBLE = "strong", "possible"
 CROPS_KEPT = 3
 RECHECK_EVERY = 5  # fresh looks at a track that matched nobody in its first frames
+# A track that matched nobody is compared again whenever a face this much better (detector
+# score x area) than the best compared joins it, and at least every RECHECK_S of its time.
+RECHECK_BETTER, RECHECK_S = 1.3, 3.0
 CROP_HEIGHT = 160
 
 
@@ -54,6 +57,12 @@ class FaceCounts:
         return {"compared": self.compared, **{k: int(v) for k, v in self.unjudged.items()}}
 
 
+def _worth_a_look(track: Track, face) -> bool:
+    data = track.data
+    better = face.score * face.area > RECHECK_BETTER * data.get("judged_q", 0.0)
+    return better or track.last_time - data.get("judged_at", track.last_time) >= RECHECK_S
+
+
 def crop_strip(crops: list[np.ndarray], height: int = CROP_HEIGHT) -> np.ndarray:
     """Return CROPS scaled to one HEIGHT and set side by side."""
     scaled = [
@@ -73,18 +82,20 @@ class _Judge:
     def look(self, track: Track, frame: np.ndarray, index: int) -> bool:
         """Judge TRACK's face in FRAME; return True if the track has just reached an alert."""
         data = track.data
-        if data.get("settled"):
-            return False
         data["looks"] = data.get("looks", 0) + 1
+        face = track.face
         # Compared often enough and like nobody: look again only now and then (a face may turn
-        # towards the camera), as embeddings are the costliest step.
-        if (
+        # towards the camera), as embeddings are the costliest step; but always when a better
+        # face joined the track, or a while passed (never hide a face behind its track).
+        quiet = data.get("settled") or (
             not data.get("votes")
             and data.get("embeds", 0) >= self.evidence.frames
             and data["looks"] % RECHECK_EVERY
-        ):
+        )
+        if quiet and (data.get("match") is not None or not _worth_a_look(track, face)):
             return False
-        face = track.face
+        data["judged_q"] = max(data.get("judged_q", 0.0), face.score * face.area)
+        data["judged_at"] = track.last_time
         reason = self.floor.before_alignment(face)
         chip = None
         if reason is None:
@@ -134,6 +145,7 @@ def analyse_frames(
     embedder: FaceEmbedder | None = None,
     min_score: float = 0.6,
     max_gap: int = 5,
+    max_gap_s: float | None = None,
     on_frame: Callable[[int, float, Tracker], None] | None = None,
     early: bool = False,
     gate: SceneGate | None = None,
@@ -155,7 +167,7 @@ def analyse_frames(
     )
     if counts is not None:
         judge.counts = counts
-    tracker = Tracker(max_gap=max_gap)
+    tracker = Tracker(max_gap=max_gap, max_gap_s=max_gap_s)
     gate = gate or SceneGate()
     faces = []
 
