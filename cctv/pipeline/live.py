@@ -3,7 +3,8 @@
 A reader thread grabs every frame the camera sends (so FFmpeg's buffer never fills) and hands
 over the newest sampled one: frames are sampled by the stream's own clock (its timestamps), and
 a sampled frame the analysis has not taken by the time the next is due is dropped and counted,
-never queued. So the analysis is at most one frame behind live, however slow it is.
+never queued. So the analysis is at most one frame behind live, however slow it is. The
+frames FFmpeg buffered while opening the stream are read through, unsampled, to the live edge.
 
 Each frame carries the wall time it was captured: the stream's timestamp mapped to wall time,
 anchored when the stream was asked for (the first frame is the one the camera sent on PLAY, so
@@ -27,6 +28,9 @@ CONNECTING, LIVE, RECONNECTING = "connecting", "live", "reconnecting"
 # The stream is taken for dropped after this long without a frame (grab fails at once when the
 # connection closes; a silent camera is caught by the read timeout).
 STALL_S = 2.0
+# While opening, FFmpeg reads seconds of frames to learn the stream; they come out at once.
+# Sampling starts at the live edge: when a grab has to wait for the camera (or after CATCH_UP_S).
+WAITED_S, CATCH_UP_S = 0.015, 5.0
 
 
 class LiveStream:
@@ -173,12 +177,15 @@ class LiveStream:
         """Read CAPTURE until it fails, the window ends or close(); return True if it played."""
         offset = last_t = last_w = next_due = None
         failing_since = None
-        played = False
+        played = at_edge = False
+        opened = time.time()
         while not self._stop.is_set():
-            if time.time() >= self.deadline:
+            before = time.time()
+            if before >= self.deadline:
                 return played
             ok = capture.grab()
             now = time.time()
+            at_edge = at_edge or now - before >= WAITED_S or now - opened >= CATCH_UP_S
             if not ok:
                 failing_since = failing_since or now
                 if now - failing_since >= STALL_S or not played:
@@ -201,7 +208,7 @@ class LiveStream:
                     self._lost += max(0.0, now - self._down_since)
                     self._down_since = None
                 self.state, self.reason = LIVE, ""
-            if next_due is not None and stream_t + 0.005 < next_due:
+            if not at_edge or (next_due is not None and stream_t + 0.005 < next_due):
                 continue
             next_due = next_due + self.interval if next_due is not None else stream_t
             if next_due <= stream_t:
