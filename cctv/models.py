@@ -1,7 +1,7 @@
 """Cameras, the lawful watchlist, analysis jobs and face-match candidates."""
 
 from datetime import timedelta
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import numpy as np
 from django.conf import settings
@@ -40,14 +40,15 @@ def redact_url(url: str) -> str:
 
 
 def split_credentials(url: str) -> tuple[str, str, str]:
-    """Return (URL without credentials, username, password) of URL."""
+    """Return (URL without credentials, username, password) of URL, the login decoded (a
+    URL's "p%40ss" is the password "p@ss"; `with_credentials` encodes it again)."""
     parts = urlsplit(url or "")
     if "@" not in parts.netloc:
         return url or "", "", ""
     userinfo, host = parts.netloc.rsplit("@", 1)
     user, _, password = userinfo.partition(":")
     clean = urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
-    return clean, user, password
+    return clean, unquote(user), unquote(password)
 
 
 def url_origin(url: str) -> tuple[str, str, int | None] | None:

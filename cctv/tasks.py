@@ -6,6 +6,7 @@ The periodic ones are scheduled in settings.CELERY_BEAT_SCHEDULE.
 import logging
 import time
 
+import numpy as np
 from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
@@ -23,7 +24,8 @@ from cctv.pipeline import (
     read_clip,
     read_stream,
 )
-from cctv.pipeline.detect import FIND_FACE_PX
+from cctv.pipeline.detect import FIND_FACE_PX, detect_faces
+from cctv.pipeline.embed import FaceEmbedder
 from cctv.pipeline.rtsp import stream_reason
 from cctv.pipeline.video import clip_info, grab_one_frame
 
@@ -138,6 +140,7 @@ def _run(job: AnalysisJob, counts: FaceCounts) -> None:
             source = stream_check(job.camera)
         except SnapshotError as exc:
             raise VideoError(exc.reason) from None
+        _warm_up()
         frames = live.stream = read_stream(
             source,
             sample_fps=job.sample_fps,
@@ -208,6 +211,12 @@ def _run(job: AnalysisJob, counts: FaceCounts) -> None:
     finally:
         if live is not None:
             live.close()
+
+
+def _warm_up() -> None:
+    """Load the face models now, not on the stream's first face (seconds behind live)."""
+    FaceEmbedder._load()
+    detect_faces(np.zeros((240, 320, 3), np.uint8))
 
 
 class _LiveReport:

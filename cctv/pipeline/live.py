@@ -7,9 +7,11 @@ never queued. So the analysis is at most one frame behind live, however slow it 
 frames FFmpeg buffered while opening the stream are read through, unsampled, to the live edge.
 
 Each frame carries the wall time it was captured: the stream's timestamp mapped to wall time,
-anchored when the stream was asked for (the first frame is the one the camera sent on PLAY, so
-the seconds FFmpeg spends opening and probing do not shift the times) and never later than the
-frame's arrival. When the stream drops, or cannot be opened, the thread asks the camera why
+anchored at the live edge (not at the frames FFmpeg buffered while it spent seconds opening
+and probing the stream, which come out late all at once): there, a frame's arrival less its
+timestamp, at its least, is the stream's start in wall time plus the network's small delay.
+
+When the stream drops, or cannot be opened, the thread asks the camera why
 (`rtsp.stream_reason`) and reconnects with backoff until the watch window ends; the seconds
 without pictures are counted.
 """
@@ -124,7 +126,7 @@ class LiveStream:
                 capture = self._open()
                 if capture is not None:
                     try:
-                        played = self._read(capture, asked)
+                        played = self._read(capture)
                     finally:
                         capture.release()
                     if played:
@@ -173,7 +175,7 @@ class LiveStream:
         capture.release()
         return None
 
-    def _read(self, capture: cv2.VideoCapture, asked: float) -> bool:
+    def _read(self, capture: cv2.VideoCapture) -> bool:
         """Read CAPTURE until it fails, the window ends or close(); return True if it played."""
         offset = last_t = last_w = next_due = None
         failing_since = None
@@ -198,9 +200,11 @@ class LiveStream:
                 stream_t = position
             else:  # no timestamps (or a repeated one): the stream's clock is the arrival time
                 stream_t = last_t + max(0.001, now - last_w)
-            if offset is None:
-                offset = asked - stream_t
-            offset = min(offset, now - stream_t)  # never captured after it arrived
+            if at_edge:
+                # At the live edge a frame arrives as soon as it is sent: its capture time is
+                # its arrival less the (small) network and decoding delay, which the least
+                # arrival-minus-timestamp seen so far bounds best.
+                offset = now - stream_t if offset is None else min(offset, now - stream_t)
             last_t, last_w = stream_t, now
             if not played:
                 played = True
