@@ -68,11 +68,12 @@ class LiveStream:
         self.state, self.reason = CONNECTING, ""
         self.dropped = 0  # sampled frames replaced before the analysis could take them
         self.sampled = 0
+        self.arrived = 0.0  # wall time the frame last handed over reached this process
         self.reconnects = 0  # times the stream dropped and was opened again
         self._lost = 0.0
         self._down_since: float | None = None  # when the pictures stopped (or never came)
         self._fatal: VideoError | None = None
-        self._slot: tuple[float, np.ndarray] | None = None
+        self._slot: tuple[float, float, np.ndarray] | None = None
         self._done = False
         self._stop = threading.Event()
         self._ready = threading.Condition()
@@ -105,7 +106,7 @@ class LiveStream:
                     if self.on_idle is not None:
                         self.on_idle(self)
                     continue
-                captured, frame = item
+                captured, self.arrived, frame = item
                 yield index, captured - self.base, frame
                 index += 1
         finally:
@@ -223,7 +224,7 @@ class LiveStream:
             with self._ready:
                 if self._slot is not None:
                     self.dropped += 1
-                self._slot = (stream_t + offset, frame)
+                self._slot = (stream_t + offset, now, frame)
                 self.sampled += 1
                 self._ready.notify_all()
         return played
