@@ -1,8 +1,10 @@
 """The camera layer on the dashboard and the job page's progress bar, in a real browser."""
 
+from pathlib import Path
+
 import pytest
 
-from cctv.models import AnalysisJob
+from cctv.models import AnalysisJob, Camera
 from tests.cctv.conftest import STREAM_SECRET
 from tests.conftest import PASSWORD
 
@@ -100,3 +102,55 @@ def test_a_match_on_the_dashboard_links_to_its_review_page_with_the_camera_on_a_
     expect(page.locator("#cctv-match-map path.cctv-fov")).to_have_count(1)
     expect(page.locator("#cctv-match-map path.cctv-camera")).to_have_count(1)
     assert not errors
+
+
+def test_the_job_page_shows_a_live_watch_reconnecting_and_behind_live(
+    browser, asgi_server, station, zone, officer, camera, tmp_path
+):
+    """The live figures follow the job's API: reconnecting with its reason, then live again
+    but behind live by more than CCTV_LIVE_LAG_WARN_SECONDS, with the warning."""
+    from playwright.sync_api import expect
+
+    job = AnalysisJob.objects.create(
+        station=station,
+        kind="watch",
+        watch_minutes=60,
+        camera=camera,
+        purpose="เฝ้าดูกล้องตลาด",
+        created_by=officer,
+        state="running",
+        progress_done=600,
+        progress_total=3600,
+        live_state="reconnecting",
+        live_reason="unreachable",
+        lag_ms=400,
+        frames_dropped=12,
+        seconds_lost=31,
+        reconnects=2,
+    )
+    shots = Path("/tmp/live-screens")
+    shots.mkdir(exist_ok=True)
+    for name, size in {"phone": (360, 740), "desk": (1440, 900)}.items():
+        page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+        log_in(page, asgi_server, officer.username)
+        page.goto(f"{asgi_server.url}/cctv/jobs/{job.pk}/")
+        expect(page.locator("#job-live-state")).to_have_text("กำลังเชื่อมต่อใหม่")
+        expect(page.locator("#job-live-reason")).to_have_text("ติดต่อกล้องที่ที่อยู่และพอร์ตนี้ไม่ได้")
+        expect(page.locator("#job-lag-warning")).to_be_hidden()
+        page.screenshot(path=str(shots / f"job-reconnecting-{name}.png"), full_page=True)
+        page.close()
+    page = browser.new_page()
+    log_in(page, asgi_server, officer.username)
+    page.goto(f"{asgi_server.url}/cctv/jobs/{job.pk}/")
+    AnalysisJob.objects.filter(pk=job.pk).update(live_state="live", live_reason="", lag_ms=4200)
+    expect(page.locator("#job-live-state")).to_have_text("กำลังดูภาพสด")
+    expect(page.locator("#job-lag")).to_have_text("4.2")
+    expect(page.locator("#job-lag-warning")).to_be_visible()
+    page.screenshot(path=str(shots / "job-behind-live-desk.png"), full_page=True)
+    Camera.objects.filter(pk=camera.pk).update(
+        status="reconnecting", status_reason="กล้องไม่ยอมรับชื่อผู้ใช้หรือรหัสผ่าน"
+    )
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(f"{asgi_server.url}/cctv/cameras/")
+    expect(page.locator("td.status-reconnecting")).to_contain_text("กำลังเชื่อมต่อใหม่")
+    page.screenshot(path=str(shots / "cameras-phone.png"), full_page=True)
