@@ -38,6 +38,8 @@ HEARTBEAT_EVERY_S = 10.0
 # A running job rebuilds its matcher this often, so that it stops looking for entries revoked
 # or expired since it started (match_record re-checks the entry as well, before every alert).
 MATCHER_REFRESH_S = 30.0
+# A live job waiting for its camera stores its figures and heartbeat this often.
+IDLE_EVERY_S = 3.0
 
 
 class JobStopped(Exception):
@@ -241,7 +243,7 @@ class _LiveReport:
         self.reconnects0 = job.reconnects
         self.lags: list[float] = []
         self.told = ("", "")  # (state, reason) last written to the job and the camera
-        self.stream_state = ("", "")
+        self.idle_at = 0.0
 
     def frame_done(self, time_s: float) -> None:
         """Note how far behind live the analysis of a frame taken at TIME_S ended."""
@@ -288,8 +290,12 @@ class _LiveReport:
 
     def idle(self, stream) -> None:
         """Between frames that do not come (reconnecting): keep the heartbeat and the figures
-        fresh, and stop if the job was cancelled."""
+        fresh, and stop if the job was cancelled (looked at every IDLE_EVERY_S, or at once
+        when the stream's state changed: hours of a dead camera are not a write a second)."""
         now = time.time()
+        if now - self.idle_at < IDLE_EVERY_S and not self.changed():
+            return
+        self.idle_at = now
         done = max(0.0, min(self.total, now - self.base))
         if not analysis.job_progress(
             job_id=self.job.pk,
