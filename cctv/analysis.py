@@ -220,9 +220,23 @@ def job_start(*, job_id: int) -> AnalysisJob | None:
     return job
 
 
+LIVE_FIELDS = (
+    "live_state",
+    "live_reason",
+    "lag_ms",
+    "frames_dropped",
+    "seconds_lost",
+    "reconnects",
+)
+
+
 @transaction.atomic
-def job_progress(*, job_id: int, done: float, total: float, resume_from: int) -> bool:
+def job_progress(
+    *, job_id: int, done: float, total: float, resume_from: int, live: dict | None = None
+) -> bool:
     """Store progress and where a retry resumes; return False if the job should stop.
+
+    LIVE (a live stream's job): any of LIVE_FIELDS, the stream's state and figures.
 
     No audit entry and no dashboard event: progress is transient (the job page reads it from
     the job's API endpoint), and a day-long watch would flood the feed and the timeline. The
@@ -234,8 +248,25 @@ def job_progress(*, job_id: int, done: float, total: float, resume_from: int) ->
     job.progress_done, job.progress_total = done, total
     job.resume_from = max(job.resume_from, resume_from)
     job.heartbeat_at = timezone.now()
-    job.save(update_fields=["progress_done", "progress_total", "resume_from", "heartbeat_at"])
+    fields = ["progress_done", "progress_total", "resume_from", "heartbeat_at"]
+    for name, value in (live or {}).items():
+        if name not in LIVE_FIELDS:
+            raise ValueError(name)
+        setattr(job, name, value)
+        fields.append(name)
+    job.save(update_fields=fields)
     return True
+
+
+@transaction.atomic
+def job_live_figures(*, job_id: int, **figures) -> None:
+    """Store a live job's last stream figures (LIVE_FIELDS), whether or not it is over."""
+    if set(figures) - set(LIVE_FIELDS):
+        raise ValueError(sorted(set(figures) - set(LIVE_FIELDS)))
+    job = AnalysisJob.objects.select_for_update().get(pk=job_id)
+    for name, value in figures.items():
+        setattr(job, name, value)
+    job.save(update_fields=list(figures))
 
 
 def _finish(job: AnalysisJob, state: str, reason: str, face_counts: dict | None = None) -> None:
@@ -280,14 +311,18 @@ def job_partial(
 
 
 @transaction.atomic
-def job_fail(*, job_id: int, reason: str) -> AnalysisJob:
-    """End a job as failed with REASON, withdrawing the candidates it raised (nothing half-made).
+def job_fail(*, job_id: int, reason: str, keep_matches: bool = False) -> AnalysisJob:
+    """End a job as failed with REASON, withdrawing the candidates it raised (nothing half-made)
+    unless KEEP_MATCHES: a live watch's alerts were raised as they happened and stay.
 
     Only unreviewed candidates not linked to an incident are withdrawn: a match an officer has
     already confirmed or dismissed, or opened an incident for, is a record of that review.
     """
     job = AnalysisJob.objects.select_for_update().get(pk=job_id)
     if job.is_final:
+        return job
+    if keep_matches:
+        _finish(job, AnalysisJob.State.FAILED, reason)
         return job
     unreviewed = job.matches.select_for_update().filter(
         status=FaceMatch.Status.CANDIDATE, incident_id__isnull=True

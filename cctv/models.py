@@ -1,7 +1,7 @@
 """Cameras, the lawful watchlist, analysis jobs and face-match candidates."""
 
 from datetime import timedelta
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import numpy as np
 from django.conf import settings
@@ -41,14 +41,15 @@ def redact_url(url: str) -> str:
 
 
 def split_credentials(url: str) -> tuple[str, str, str]:
-    """Return (URL without credentials, username, password) of URL."""
+    """Return (URL without credentials, username, password) of URL, the login decoded (a
+    URL's "p%40ss" is the password "p@ss"; `with_credentials` encodes it again)."""
     parts = urlsplit(url or "")
     if "@" not in parts.netloc:
         return url or "", "", ""
     userinfo, host = parts.netloc.rsplit("@", 1)
     user, _, password = userinfo.partition(":")
     clean = urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
-    return clean, user, password
+    return clean, unquote(user), unquote(password)
 
 
 def url_origin(url: str) -> tuple[str, str, int | None] | None:
@@ -102,6 +103,7 @@ class Camera(models.Model):
         UNKNOWN = "unknown", _("Not checked yet")
         ONLINE = "online", _("Online")
         OFFLINE = "offline", _("Offline")
+        RECONNECTING = "reconnecting", _("Reconnecting")
         DISABLED = "disabled", _("Disabled")
 
     station = models.ForeignKey(
@@ -130,7 +132,7 @@ class Camera(models.Model):
     model = models.CharField(_("model"), max_length=100, blank=True)
     installed_on = models.DateField(_("installed on"), null=True, blank=True)
     status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.UNKNOWN
+        _("status"), max_length=12, choices=Status.choices, default=Status.UNKNOWN
     )
     status_reason = models.CharField(_("status reason"), max_length=300, blank=True)
     last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
@@ -321,6 +323,20 @@ class AnalysisJob(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
         PARTIAL = "partial", _("Partly analysed")
 
+    class LiveState(models.TextChoices):
+        CONNECTING = "connecting", _("Connecting")
+        LIVE = "live", _("Watching live")
+        RECONNECTING = "reconnecting", _("Reconnecting")
+
+    class LiveReason(models.TextChoices):
+        """Why a camera's stream does not play (cctv.pipeline.rtsp's codes), for technicians."""
+
+        AUTH = "auth", _("The camera refused the user name or password.")
+        UNREACHABLE = "unreachable", _("The camera cannot be reached at its address and port.")
+        NOT_FOUND = "not_found", _("The camera has no stream at this address (404 not found).")
+        CODEC = "codec", _("The camera sends video in a format this system cannot decode.")
+        STOPPED = "stopped", _("The camera stopped sending pictures.")
+
     FINAL = {State.DONE, State.FAILED, State.CANCELLED, State.PARTIAL}
 
     station = models.ForeignKey(
@@ -368,6 +384,18 @@ class AnalysisJob(models.Model):
     broke_at_frame = models.PositiveIntegerField(_("broke at frame"), null=True, blank=True)
     # Tracks of faces seen: {"compared": n, "small": n, "blurred": n, "turned": n, "weak": n}.
     face_counts = models.JSONField(_("faces seen"), default=dict, blank=True)
+    # Live streams: whether the stream plays now and why not, how far the analysis is behind
+    # live, sampled frames dropped to keep up, seconds without pictures, reconnections.
+    live_state = models.CharField(
+        _("stream"), max_length=12, choices=LiveState.choices, blank=True, default=""
+    )
+    live_reason = models.CharField(
+        _("stream problem"), max_length=12, choices=LiveReason.choices, blank=True, default=""
+    )
+    lag_ms = models.PositiveIntegerField(_("behind live (ms)"), null=True, blank=True)
+    frames_dropped = models.PositiveIntegerField(_("frames dropped"), default=0)
+    seconds_lost = models.FloatField(_("seconds without pictures"), default=0)
+    reconnects = models.PositiveIntegerField(_("reconnections"), default=0)
 
     class Meta:
         verbose_name = _("analysis job")
@@ -398,6 +426,16 @@ class AnalysisJob(models.Model):
     def reason_text(self) -> str:
         """Return why the job failed or stopped, in the active language."""
         return _reason_text(self.reason)
+
+    @property
+    def lag_s(self) -> float | None:
+        return None if self.lag_ms is None else self.lag_ms / 1000
+
+    @property
+    def lag_warning(self) -> bool:
+        """Whether the analysis runs further behind live than CCTV_LIVE_LAG_WARN_SECONDS."""
+        limit = float(getattr(settings, "CCTV_LIVE_LAG_WARN_SECONDS", 2.0))
+        return not self.is_final and self.lag_ms is not None and self.lag_ms > limit * 1000
 
     @property
     def face_summary(self) -> dict:

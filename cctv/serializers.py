@@ -56,6 +56,10 @@ class JobSerializer(serializers.ModelSerializer):
     state_label = serializers.CharField(source="get_state_display", read_only=True)
     reason_text = serializers.CharField(read_only=True)
     matches = serializers.SerializerMethodField()
+    live_state_label = serializers.CharField(source="get_live_state_display", read_only=True)
+    live_reason_label = serializers.CharField(source="get_live_reason_display", read_only=True)
+    lag_s = serializers.FloatField(read_only=True)
+    lag_warning = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = AnalysisJob
@@ -76,6 +80,15 @@ class JobSerializer(serializers.ModelSerializer):
             "matches",
             "broke_at_frame",
             "face_counts",
+            "live_state",
+            "live_state_label",
+            "live_reason",
+            "live_reason_label",
+            "lag_s",
+            "lag_warning",
+            "frames_dropped",
+            "seconds_lost",
+            "reconnects",
         ]
         read_only_fields = fields
 

@@ -90,6 +90,14 @@ def job_payload(job: AnalysisJob) -> dict:
         "reason": job.reason,
         "broke_at_frame": job.broke_at_frame,
         "faces": job.face_counts,
+        "live_state": job.live_state,
+        "live_state_label": job.get_live_state_display(),
+        "live_reason": job.get_live_reason_display(),
+        "lag_s": job.lag_s,
+        "lag_warning": job.lag_warning,
+        "frames_dropped": job.frames_dropped,
+        "seconds_lost": round(job.seconds_lost, 1),
+        "reconnects": job.reconnects,
         "title": _("Video analysis #%(id)s: %(state)s")
         % {"id": job.pk, "state": job.get_state_display()},
     }
@@ -178,11 +186,16 @@ def camera_save(*, actor, camera: Camera) -> Camera:
 
 
 @transaction.atomic
-def camera_status_record(*, camera_id: int, online: bool, reason: str = "") -> Camera:
-    """Record a health probe's result; tell dashboards only when the status changes."""
+def camera_status_record(
+    *, camera_id: int, online: bool, reason: str = "", reconnecting: bool = False
+) -> Camera:
+    """Record a health probe's result (or a live watch's: RECONNECTING while it retries a
+    dropped stream); tell dashboards only when the status changes."""
     camera = Camera.objects.select_for_update().get(pk=camera_id)
     now = timezone.now()
     new = Camera.Status.ONLINE if online else Camera.Status.OFFLINE
+    if not online and reconnecting:
+        new = Camera.Status.RECONNECTING
     changed = camera.status != new
     camera.status, camera.status_reason, camera.last_probe_at = new, reason[:300], now
     fields = ["status", "status_reason", "last_probe_at"]

@@ -334,6 +334,13 @@ CCTV_FACE_FIND_PX = int(env("CCTV_FACE_FIND_PX", "32"))
 CCTV_MATCH_FRAMES = int(env("CCTV_MATCH_FRAMES", "3"))
 CCTV_MATCH_STRONG = float(env("CCTV_MATCH_STRONG", "0.47"))
 CCTV_MATCH_THRESHOLD = float(env("CCTV_MATCH_THRESHOLD", "0.55"))
+# Live watches: the job page warns when the analysis runs more than CCTV_LIVE_LAG_WARN_SECONDS
+# behind live; a track ends after CCTV_TRACK_GAP_SECONDS unseen; a dropped camera is retried
+# after CCTV_RECONNECT_SECONDS, doubling up to CCTV_RECONNECT_MAX_SECONDS, for the whole window.
+CCTV_LIVE_LAG_WARN_SECONDS = float(env("CCTV_LIVE_LAG_WARN_SECONDS", "2"))
+CCTV_TRACK_GAP_SECONDS = float(env("CCTV_TRACK_GAP_SECONDS", "1"))
+CCTV_RECONNECT_SECONDS = float(env("CCTV_RECONNECT_SECONDS", "1"))
+CCTV_RECONNECT_MAX_SECONDS = float(env("CCTV_RECONNECT_MAX_SECONDS", "30"))
 
 # Celery: Redis broker when REDIS_URL is set, else kombu's filesystem transport (no server).
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL or "filesystem://")

@@ -23,10 +23,11 @@ from cctv.pipeline.video import VideoError
 
 STRONG, POSSIBLE = "strong", "possible"
 CROPS_KEPT = 3
-# A track that matched nobody is compared again after this many looks (2 s at 5 sampled
-# frames per second), or sooner if its face is this much wider or this much less turned (yaw,
-# see quality.py) than the best one compared so far.
-RECHECK_EVERY = 10
+# A track that matched nobody is compared again after RECHECK_S seconds of its own time, or
+# sooner if its face is BETTER_WIDTH times wider or BETTER_YAW less turned (yaw, see quality.py)
+# than the best one compared so far: never often (embeddings are the costliest step), never
+# never (a face that joined another's track must still be checked).
+RECHECK_S = 2.0
 BETTER_WIDTH = 1.2
 BETTER_YAW = 0.15
 CROP_HEIGHT = 160
@@ -59,6 +60,15 @@ class FaceCounts:
         return {"compared": self.compared, **{k: int(v) for k, v in self.unjudged.items()}}
 
 
+def _worth_a_look(track: Track, face) -> bool:
+    """Whether FACE, now on TRACK, should be compared again (see RECHECK_S)."""
+    data = track.data
+    if track.last_time - data["embedded_time"] >= RECHECK_S:
+        return True
+    widest, straightest = data["best_look"]
+    return face.w >= widest * BETTER_WIDTH or yaw(face) <= straightest - BETTER_YAW
+
+
 def crop_strip(crops: list[np.ndarray], height: int = CROP_HEIGHT) -> np.ndarray:
     """Return CROPS scaled to one HEIGHT and set side by side."""
     scaled = [
@@ -78,15 +88,14 @@ class _Judge:
     def look(self, track: Track, frame: np.ndarray, index: int) -> bool:
         """Judge TRACK's face in FRAME; return True if the track has just reached an alert."""
         data = track.data
-        if data.get("settled"):
-            return False
         data["looks"] = data.get("looks", 0) + 1
         face = track.face
-        # Compared and like nobody: embeddings are the costliest step, so look again only at a
-        # face clearly better than the best one compared (nearer, or turned towards the
-        # camera), or now and then. A track that matched someone is looked at every time, as
-        # its evidence is counted in frames.
-        if not data.get("votes") and data.get("embeds") and not self._worth_a_look(data, face):
+        # Compared and like nobody, or compared as often as evidence allows: look again only at
+        # a face clearly better than the best one compared (nearer, or turned towards the
+        # camera), or now and then. A track still gathering evidence for someone is looked at
+        # every time, as its evidence is counted in frames.
+        quiet = data.get("settled") or not data.get("votes")
+        if data.get("embeds") and quiet and not _worth_a_look(track, face):
             return False
         reason = self.floor.before_alignment(face)
         chip = None
@@ -97,7 +106,7 @@ class _Judge:
             data.setdefault("unjudged", Counter())[reason] += 1
             return False
         data["embeds"] = data.get("embeds", 0) + 1
-        data["embedded_at"] = data["looks"]
+        data["embedded_time"] = track.last_time
         widest, straightest = data.get("best_look", (0, float("inf")))
         data["best_look"] = (max(widest, face.w), min(straightest, yaw(face)))
         match = self.matcher.best(self.embedder.embed_chip(chip))
@@ -114,13 +123,6 @@ class _Judge:
         had = data.get("match")
         self._decide(data)
         return had is None and data.get("match") is not None
-
-    @staticmethod
-    def _worth_a_look(data: dict, face) -> bool:
-        if data["looks"] - data["embedded_at"] >= RECHECK_EVERY:
-            return True
-        widest, straightest = data["best_look"]
-        return face.w >= widest * BETTER_WIDTH or yaw(face) <= straightest - BETTER_YAW
 
     def _decide(self, data: dict) -> None:
         entry, votes = max(data["votes"].items(), key=lambda kv: (len(kv[1]), -kv[1][0][0]))
@@ -147,6 +149,7 @@ def analyse_frames(
     embedder: FaceEmbedder | None = None,
     min_score: float = 0.6,
     max_gap: int = 5,
+    max_gap_s: float | None = None,
     on_frame: Callable[[int, float, Tracker], None] | None = None,
     early: bool = False,
     gate: SceneGate | None = None,
@@ -168,7 +171,7 @@ def analyse_frames(
     )
     if counts is not None:
         judge.counts = counts
-    tracker = Tracker(max_gap=max_gap)
+    tracker = Tracker(max_gap=max_gap, max_gap_s=max_gap_s)
     gate = gate or SceneGate()
     faces = []
 

@@ -3,7 +3,9 @@
 A detection joins the open track whose last box overlaps it most (IoU) or whose centre is near,
 provided the face still looks alike (a cheap grey-thumbnail correlation, so that a cut from one
 person to another at the same spot starts a new track). A track not seen for `max_gap` sampled
-frames is closed. The caller embeds a track once, when it starts.
+frames, or for more than `max_gap_s` seconds (a live reader may skip frames, or a camera drop
+for a while), is closed before the next frame's faces are assigned, so a face never joins a
+track from seconds ago.
 """
 
 from dataclasses import dataclass, field
@@ -59,8 +61,16 @@ class Track:
 class Tracker:
     """Assign detections of each sampled frame to tracks; report tracks as they close."""
 
-    def __init__(self, *, max_gap: int = 5, min_iou: float = 0.2, min_alike: float = 0.45):
+    def __init__(
+        self,
+        *,
+        max_gap: int = 5,
+        max_gap_s: float | None = None,
+        min_iou: float = 0.2,
+        min_alike: float = 0.45,
+    ):
         self.max_gap, self.min_iou, self.min_alike = max_gap, min_iou, min_alike
+        self.max_gap_s = max_gap_s
         self.open: list[Track] = []
         self._next_id = 1
         self._sample = 0
@@ -72,6 +82,10 @@ class Tracker:
         """Feed one sampled frame; return (new tracks, closed tracks)."""
         self._sample += 1
         new, taken = [], set()
+        stale = []
+        if self.max_gap_s is not None:
+            stale = [t for t in self.open if time_s - t.last_time > self.max_gap_s]
+            self.open = [t for t in self.open if t not in stale]
         for face in faces:
             thumb = thumbnail(frame, face)
             best, best_overlap = None, 0.0
@@ -112,7 +126,7 @@ class Tracker:
                 best.best_face, best.best_frame, best.best_frame_index = face, frame, frame_index
         closed = [t for t in self.open if self._sample - self._last_sample_of[t.id] >= self.max_gap]
         self.open = [t for t in self.open if t not in closed]
-        return new, closed
+        return new, stale + closed
 
     def close_all(self) -> list[Track]:
         closed, self.open = self.open, []

@@ -1,7 +1,6 @@
 """Read frames from a clip or a live stream with OpenCV, sampled at a set rate."""
 
 import os
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -15,11 +14,12 @@ class VideoError(Exception):
     """A clip or stream could not be read; `reason` says why, in words for the job page.
 
     `frame` is the index of the first frame that could not be decoded when a clip broke part
-    way, after earlier frames were read (None if nothing could be read)."""
+    way, after earlier frames were read (None if nothing could be read). `code` sorts a live
+    stream's failure (cctv.pipeline.rtsp: auth, unreachable, not_found, codec, stopped)."""
 
-    def __init__(self, reason: str, frame: int | None = None):
+    def __init__(self, reason: str, frame: int | None = None, *, code: str = ""):
         super().__init__(reason)
-        self.reason, self.frame = reason, frame
+        self.reason, self.frame, self.code = reason, frame, code
 
 
 @dataclass(frozen=True)
@@ -183,38 +183,21 @@ def read_stream(
     sample_fps: float = DEFAULT_SAMPLE_FPS,
     duration_s: float,
     timeout_s: float = 10.0,
-    clock: Callable[[], float] = time.monotonic,
     start_index: int = 0,
-) -> Iterator[tuple[int, float, np.ndarray]]:
-    """Yield (sample number, seconds watched, BGR frame) from a live stream for DURATION_S.
+    **live,
+):
+    """Return a LiveStream (cctv.pipeline.live) over URL for DURATION_S: (sample number,
+    capture time in s, BGR frame), keeping up with live, reconnecting when the stream drops."""
+    from cctv.pipeline.live import LiveStream
 
-    Frames are taken at most SAMPLE_FPS times a second (the rest are grabbed and dropped).
-    Raise VideoError if the stream cannot be opened or stops sending for TIMEOUT_S.
-    """
-    capture = _open(url, timeout_s)
-    try:
-        started = clock()
-        last_ok, next_due, index = started, started, start_index
-        while True:
-            now = clock()
-            if now - started >= duration_s:
-                return
-            if not capture.grab():
-                if clock() - last_ok > timeout_s:
-                    raise VideoError(f"the stream stopped sending frames for {timeout_s:.0f} s")
-                time.sleep(0.05)
-                continue
-            last_ok = clock()
-            if last_ok < next_due:
-                continue
-            ok, frame = capture.retrieve()
-            if not ok:
-                continue
-            next_due = last_ok + 1.0 / sample_fps
-            yield index, last_ok - started, frame
-            index += 1
-    finally:
-        capture.release()
+    return LiveStream(
+        url,
+        sample_fps=sample_fps,
+        duration_s=duration_s,
+        timeout_s=timeout_s,
+        start_index=start_index,
+        **live,
+    )
 
 
 def grab_one_frame(url: str, *, timeout_s: float = 5.0) -> np.ndarray:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from cctv.models import AnalysisJob
+from cctv.models import AnalysisJob, Camera
 from tests.cctv.conftest import STREAM_SECRET
 from tests.conftest import PASSWORD
 
@@ -100,6 +100,48 @@ def test_a_match_on_the_dashboard_links_to_its_review_page_with_the_camera_on_a_
     expect(page.locator("#cctv-match-map path.cctv-fov")).to_have_count(1)
     expect(page.locator("#cctv-match-map path.cctv-camera")).to_have_count(1)
     assert not errors
+
+
+def test_the_job_page_shows_a_live_watch_reconnecting_and_behind_live(
+    browser, asgi_server, station, zone, officer, camera
+):
+    """The live figures follow the job's API: reconnecting with its reason, then live again
+    but behind live by more than CCTV_LIVE_LAG_WARN_SECONDS, with the warning."""
+    from playwright.sync_api import expect
+
+    job = AnalysisJob.objects.create(
+        station=station,
+        kind="watch",
+        watch_minutes=60,
+        camera=camera,
+        purpose="เฝ้าดูกล้องตลาด",
+        created_by=officer,
+        state="running",
+        progress_done=600,
+        progress_total=3600,
+        live_state="reconnecting",
+        live_reason="unreachable",
+        lag_ms=400,
+        frames_dropped=12,
+        seconds_lost=31,
+        reconnects=2,
+    )
+    page = browser.new_page()
+    log_in(page, asgi_server, officer.username)
+    page.goto(f"{asgi_server.url}/cctv/jobs/{job.pk}/")
+    expect(page.locator("#job-live-state")).to_have_text("กำลังเชื่อมต่อใหม่")
+    expect(page.locator("#job-live-reason")).to_have_text("ติดต่อกล้องที่ที่อยู่และพอร์ตนี้ไม่ได้")
+    expect(page.locator("#job-lag-warning")).to_be_hidden()
+    AnalysisJob.objects.filter(pk=job.pk).update(live_state="live", live_reason="", lag_ms=4200)
+    expect(page.locator("#job-live-state")).to_have_text("กำลังดูภาพสด")
+    expect(page.locator("#job-lag")).to_have_text("4.2")
+    expect(page.locator("#job-lag-warning")).to_be_visible()
+    Camera.objects.filter(pk=camera.pk).update(
+        status="reconnecting", status_reason="กล้องไม่ยอมรับชื่อผู้ใช้หรือรหัสผ่าน"
+    )
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(f"{asgi_server.url}/cctv/cameras/")
+    expect(page.locator("td.status-reconnecting")).to_contain_text("กำลังเชื่อมต่อใหม่")
 
 
 def test_the_job_page_says_in_thai_why_a_clip_broke_when_the_job_ends(

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from cctv.pipeline import FaceEmbedder, SceneGate, WatchlistMatcher, analyse_frames, detect_faces
-from cctv.pipeline.analyse import RECHECK_EVERY
+from cctv.pipeline.analyse import RECHECK_S
 from tests.cctv import faces
 
 BIDEN = 7
@@ -80,8 +80,8 @@ def test_a_face_that_matches_nobody_is_embedded_again_only_now_and_then(matcher)
     embedder = CountingEmbedder()
     found = list(analyse_frames(enumerate_samples(frames), matcher, embedder=embedder))
     assert found == []
-    # 25 looks: the first, then one every RECHECK_EVERY (not 12, as before)
-    assert embedder.chips == 1 + (25 - 1) // RECHECK_EVERY
+    # 25 looks at 5 a second: the first, then one every RECHECK_S (not 12, as before)
+    assert embedder.chips == 1 + (25 - 1) // round(RECHECK_S * 5)
 
 
 def test_a_face_that_matches_nobody_is_embedded_again_when_it_comes_nearer(matcher):
