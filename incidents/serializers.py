@@ -205,7 +205,7 @@ class ReportDetailSerializer(ReportSerializer):
 class TransitionSerializer(serializers.Serializer):
     to_state = enum_field(Report.State.choices)
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
-    officer = serializers.IntegerField(
+    officer = params.IdParam(
         required=False, allow_null=True, default=None, help_text="User id, for 'dispatched'."
     )
     reason = enum_field(
@@ -222,7 +222,7 @@ class UpdateCreateSerializer(serializers.Serializer):
     public = serializers.BooleanField(default=False)
 
 
-class ReportQuerySerializer(serializers.Serializer):
+class ReportQuerySerializer(params.QueryParams):
     state = serializers.ChoiceField(choices=Report.State.choices, required=False)
     category = serializers.SlugRelatedField(
         slug_field="code", queryset=Category.objects.all(), required=False

@@ -102,7 +102,7 @@ class IdField(forms.IntegerField):
         return super().to_python(value)
 
 
-# --- serializer fields (API) --------------------------------------------------------------------
+# --- query serializers and fields (API) ---------------------------------------------------------
 
 
 class IntegerParam(serializers.IntegerField):
@@ -143,3 +143,25 @@ class DateParam(serializers.DateField):
     def __init__(self, **kwargs):
         kwargs.setdefault("validators", [check_date])
         super().__init__(**kwargs)
+
+
+EMPTY_REASON = _("Give a value or leave the parameter out.")
+
+
+def refuse_empty(query, names) -> None:
+    """Raise a DRF ValidationError naming each of NAMES that QUERY (a QueryDict) has with an
+    empty value: in the API an empty parameter is a mistake, not "no filter" (an HTML form
+    sends its empty fields; the pages' forms read them as "no filter", the API does not)."""
+    empty = [name for name in names if name in query and query.get(name) in ("", None)]
+    if empty:
+        raise serializers.ValidationError({name: [EMPTY_REASON] for name in empty})
+
+
+class QueryParams(serializers.Serializer):
+    """The query parameters of an API operation: each bounded by its field, none empty (the
+    schema says so: minLength 1 for strings, a number or date for the others)."""
+
+    def to_internal_value(self, data):
+        if hasattr(data, "getlist"):
+            refuse_empty(data, self.fields)
+        return super().to_internal_value(data)

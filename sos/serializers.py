@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from smartzone import registry
+from smartzone import params, registry
 from sos.models import SosEvent
 from sos.services import nearby_of
 
@@ -42,7 +42,7 @@ class KioskSosSerializer(serializers.Serializer):
 
 
 class DispatchSerializer(serializers.Serializer):
-    officers = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1)
+    officers = serializers.ListField(child=params.IdParam(), min_length=1, max_length=100)
 
 
 class HeartbeatSerializer(serializers.Serializer):
