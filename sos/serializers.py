@@ -32,8 +32,8 @@ class SnapshotField(serializers.ImageField):
 
 class KioskSosSerializer(serializers.Serializer):
     event_id = serializers.CharField(max_length=80)
-    lat = serializers.FloatField(min_value=-90, max_value=90, required=False)
-    lng = serializers.FloatField(min_value=-180, max_value=180, required=False)
+    lat = params.latitude(required=False)
+    lng = params.longitude(required=False)
     message = serializers.CharField(max_length=1000, required=False, allow_blank=True)
     snapshot = SnapshotField(required=False)
     kiosk = serializers.CharField(
