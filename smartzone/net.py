@@ -10,8 +10,12 @@ say, in the user's language, what went wrong on our side, never what answered.
 """
 
 import ipaddress
+import os
+import re
 import socket
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
@@ -202,3 +206,79 @@ def _get(target: Target, headers: dict, timeout_s: float, max_bytes: int):
     if len(body) > max_bytes:
         raise _failed()
     return response.status, response.headers.get("Location", ""), body
+
+
+# --- the fetchers that connect by themselves (FFmpeg through OpenCV, an SDK) -------------------
+
+
+def pinned_url(url: str, target: Target) -> str:
+    """Return URL (credentials kept as written) with its host replaced by TARGET's checked
+    address, so that a client that resolves names itself connects where we checked and a DNS
+    answer that changes after the check (rebinding) reaches nothing else. Never log the result:
+    it may carry credentials."""
+    parts = urlsplit(url)
+    userinfo, _at, _hostport = parts.netloc.rpartition("@")
+    address = f"[{target.address}]" if ":" in target.address else target.address
+    netloc = f"{userinfo}@" if _at else ""
+    netloc += f"{address}:{target.port}"
+    return parts._replace(netloc=netloc).geturl()
+
+
+# FFmpeg may open further URLs by itself (a redirect, a playlist's segments, concat:): a stream
+# is opened with network protocols only, so a camera cannot send it to a local file.
+FFMPEG_OPTIONS_VARIABLE = "OPENCV_FFMPEG_CAPTURE_OPTIONS"
+FFMPEG_NETWORK_ONLY = "protocol_whitelist;rtsp,rtp,udp,tcp,http,https,tls,crypto"
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")  # a scheme (not a path, nor "C:")
+_ffmpeg_options_lock = threading.Lock()
+
+
+@contextmanager
+def ffmpeg_options(source: str):
+    """Open an OpenCV FFmpeg capture of SOURCE inside this block (only the opening).
+
+    A local path is opened as FFmpeg would; anything else (a URL, `file:`, `concat:`) with the
+    network protocols only. OpenCV reads OPENCV_FFMPEG_CAPTURE_OPTIONS at each open, from the
+    process's environment: the lock keeps concurrent opens from seeing each other's value.
+    """
+    with _ffmpeg_options_lock:
+        previous = os.environ.pop(FFMPEG_OPTIONS_VARIABLE, None)
+        if _URL.match(source):
+            os.environ[FFMPEG_OPTIONS_VARIABLE] = FFMPEG_NETWORK_ONLY
+        try:
+            yield
+        finally:
+            os.environ.pop(FFMPEG_OPTIONS_VARIABLE, None)
+            if previous is not None:
+                os.environ[FFMPEG_OPTIONS_VARIABLE] = previous
+
+
+class PinnedPoolManager(urllib3.PoolManager):
+    """A urllib3 PoolManager for a client that builds its own requests (the LINE SDK): it
+    connects only to TARGET's scheme, host and port, at TARGET's checked address, sending the
+    host's name in the Host header and, over TLS, as the name to verify. Any other origin (a
+    URL the client built elsewhere) is refused."""
+
+    def __init__(self, target: Target, **kwargs):
+        super().__init__(**kwargs)
+        self.target = target
+
+    def _new_pool(self, scheme, host, port, request_context=None):
+        if (scheme, (host or "").rstrip("."), port) != self.target.origin:
+            raise _refused()
+        context = dict(request_context or self.connection_pool_kw)
+        if scheme == "https":
+            context.update(server_hostname=self.target.host, assert_hostname=self.target.host)
+        return super()._new_pool(scheme, self.target.address, port, context)
+
+    def urlopen(self, method, url, redirect=True, **kwargs):
+        default_port = DEFAULT_PORTS[self.target.scheme] == self.target.port
+        host = f"[{self.target.host}]" if ":" in self.target.host else self.target.host
+        headers = dict(kwargs.get("headers") or self.headers)
+        headers["Host"] = host if default_port else f"{host}:{self.target.port}"
+        kwargs["headers"] = headers
+        return super().urlopen(method, url, redirect=False, **kwargs)
+
+
+def pinned_pool_manager(target: Target, manager: urllib3.PoolManager) -> PinnedPoolManager:
+    """Return a PinnedPoolManager for TARGET with MANAGER's settings (certificates, retries)."""
+    return PinnedPoolManager(target, **manager.connection_pool_kw)
