@@ -50,6 +50,13 @@ INTERNAL = [
     )
 ]
 
+# Example addresses (RFC 5737, RFC 3849): no device answers there, so nothing waits on them; the
+# demo's cameras use them. Refused at once with their own reason unless in CAMERA_NETWORKS.
+DOCUMENTATION = [
+    ipaddress.ip_network(n)
+    for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")
+]
+
 
 class FetchRefused(Exception):
     """A fetch was refused or failed; `reason` is a sentence for the person who asked."""
@@ -95,6 +102,14 @@ def address_allowed(address: str) -> bool:
     return not any(ip.version == net.version and ip in net for net in INTERNAL)
 
 
+def _example(address: str) -> bool:
+    """Say whether ADDRESS is an example address the operator did not open."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if any(ip.version == net.version and ip in net for net in allowed_networks()):
+        return False
+    return any(ip.version == net.version and ip in net for net in DOCUMENTATION)
+
+
 def _refused() -> FetchRefused:
     return FetchRefused(_("This address may not be reached from the server."))
 
@@ -121,6 +136,13 @@ def check_url(url: str, *, schemes=("http", "https")) -> Target:
     addresses = [info[4][0] for info in infos]
     if not addresses or not all(address_allowed(a) for a in addresses):
         raise _refused()
+    if any(_example(a) for a in addresses):
+        raise FetchRefused(
+            _(
+                "This is an example address (a documentation range, as in the demo data): no "
+                "device answers there. Enter the camera's real address."
+            )
+        )
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
