@@ -45,3 +45,14 @@ def test_an_example_address_the_operator_opened_is_fetched_like_any_other(settin
         net.check_url("http://192.0.2.7/picture")
     settings.CAMERA_NETWORKS = ["192.0.2.0/24"]
     assert net.check_url("http://192.0.2.7/picture").address == "192.0.2.7"
+
+
+def test_the_camera_list_says_why_a_camera_is_offline(demo_cameras, client):
+    from cctv.tasks import camera_probe
+    from tests.conftest import make_officer
+
+    camera = demo_cameras.get(code="mdh-02")
+    camera_probe(camera.pk)  # in Thai, as the worker stores it
+    client.force_login(make_officer("tech", camera.station))
+    page = client.get("/cctv/cameras/").content.decode()
+    assert "ที่อยู่ตัวอย่าง" in page

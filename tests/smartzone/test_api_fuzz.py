@@ -60,9 +60,24 @@ POSITIVE_NOT_STATABLE = {
 POSITIVE_EXEMPT_CHECKS = [c for c in CHECKS if c.__name__ != "positive_data_acceptance"]
 
 
+# What the module ran: operations, requests (cases), checks applied (printed at its end, -s).
+TALLY: Counter = Counter()
+OPERATIONS: set = set()
+
+
 def checks_for(case) -> list:
     """All checks, less positive_data_acceptance where POSITIVE_NOT_STATABLE says why."""
-    return POSITIVE_EXEMPT_CHECKS if case.operation.label in POSITIVE_NOT_STATABLE else CHECKS
+    checks = POSITIVE_EXEMPT_CHECKS if case.operation.label in POSITIVE_NOT_STATABLE else CHECKS
+    OPERATIONS.add(case.operation.label)
+    TALLY["cases"] += 1
+    TALLY["checks"] += len(checks)
+    return checks
+
+
+@pytest.fixture(scope="module", autouse=True)
+def tally():
+    yield
+    print(f"\nfuzz: {len(OPERATIONS)} operations, {TALLY['cases']} cases, {TALLY['checks']} checks")
 
 
 STATEFUL = settings(
