@@ -15,6 +15,7 @@ from sos.services import nearby_of
 MAX_SNAPSHOT_BYTES = 1024 * 1024
 
 
+@extend_schema_field({"type": "string", "format": "byte", "description": "Base64 JPEG or PNG."})
 class SnapshotField(serializers.ImageField):
     """A base64 JPEG/PNG, decoded and verified with Pillow like any upload."""
 

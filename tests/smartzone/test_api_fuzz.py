@@ -42,6 +42,8 @@ CHECKS = list(REGISTERED_CHECKS.get_all())
 # positive_data_acceptance, except where a request the schema allows may rightly be refused by
 # a rule no schema can state (the 400 names the field and says why):
 POSITIVE_NOT_STATABLE = {
+    # the station is an id from the database (the caller's own station)
+    "POST /api/v1/landmarks/",
     # the category is a code from the database (the station's categories), not the schema's
     "POST /api/v1/reports/",
     # which state a report may move to depends on the state it is in
