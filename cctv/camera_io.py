@@ -26,13 +26,19 @@ class SnapshotError(Exception):
 
 
 def stream_check(camera: Camera) -> str:
-    """Return the camera's stream URL with credentials once its host passed the address checks
-    (OpenCV connects by itself: check before opening), or raise SnapshotError."""
+    """Return the camera's stream URL, with its credentials, to open, or raise SnapshotError.
+
+    OpenCV (FFmpeg) connects by itself and would look the name up again: the URL returned names
+    the address that passed the checks instead of the host (a DNS answer that changes after
+    the check reaches nothing else). FFmpeg does not check a TLS certificate by default, so an
+    rtsps or https stream opens at the address as it did by name. The video pipeline opens it
+    with network protocols only (smartzone.net.ffmpeg_options). Never log the result.
+    """
     try:
-        net.check_url(camera.stream_url, schemes=STREAM_SCHEMES)
+        target = net.check_url(camera.stream_url, schemes=STREAM_SCHEMES)
     except net.FetchRefused as exc:
         raise SnapshotError(exc.reason) from None
-    return camera.stream_source
+    return net.pinned_url(camera.stream_source, target)
 
 
 def fetch_snapshot(camera: Camera, *, timeout_s: float = 5.0) -> bytes:

@@ -1,7 +1,9 @@
 """Demo cameras of the Mukdahan pilot: 61 identifying cameras at 18 sites along the zone.
 
 Positions follow the strip of the Sri Mongkol Yod Kaew zone by the Mekong (smartzone.demo);
-names are made up. Addresses are private-range placeholders: the probe marks them offline.
+names are made up. Their addresses are example addresses (192.0.2.0/24, a documentation range
+no device answers in): the health check marks them offline at once, saying they are examples to
+replace with the real ones; no CAMERA_NETWORKS setting is needed for the demo, and none waits.
 """
 
 from cctv import services
@@ -9,6 +11,8 @@ from cctv.models import Camera, CameraSite
 from smartzone.models import Station
 
 ACTOR = "system:seed_demo"
+DEMO_NETWORK_PREFIX = "192.0.2."  # RFC 5737 TEST-NET-1
+OLD_PLACEHOLDER = "rtsp://10.61."  # earlier demos' private addresses (probed as "not allowed")
 SITE_NAMES = [
     "ท่าเรือมุกดาหาร",  # Mukdahan pier
     "โรงเรียนชุมชนศรีมงคล",  # Community school
@@ -62,10 +66,17 @@ def seed() -> list[str]:
         for k in range(count):
             number += 1
             code = f"mdh-{number:02d}"
-            if Camera.objects.filter(station=station, code=code).exists():
+            host = f"{DEMO_NETWORK_PREFIX}{number}"  # number 1..61: one /24
+            stream_url = f"rtsp://{host}:554/Streaming/Channels/101"
+            snapshot_url = f"http://{host}/ISAPI/Streaming/channels/101/picture"
+            existing = Camera.objects.filter(station=station, code=code).first()
+            if existing is not None:
+                if existing.stream_url.startswith(OLD_PLACEHOLDER):  # an earlier demo's
+                    existing.stream_url, existing.snapshot_url = stream_url, snapshot_url
+                    services.camera_save(actor=ACTOR, camera=existing)
+                    created.append(f"camera {code}: example address")
                 continue
             make, model = MAKES[number % len(MAKES)]
-            host = f"10.61.{s + 1}.{k + 10}"
             services.camera_save(
                 actor=ACTOR,
                 camera=Camera(
@@ -78,8 +89,8 @@ def seed() -> list[str]:
                     direction_deg=float((k * 90 + s * 20) % 360),
                     fov_deg=90.0 if k % 2 else 60.0,
                     range_m=35.0,
-                    stream_url=f"rtsp://{host}:554/Streaming/Channels/101",
-                    snapshot_url=f"http://{host}/ISAPI/Streaming/channels/101/picture",
+                    stream_url=stream_url,
+                    snapshot_url=snapshot_url,
                     make=make,
                     model=model,
                 ),

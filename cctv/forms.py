@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cctv.models import AnalysisJob, Camera, CameraSite, WatchlistEntry, split_credentials
-from smartzone import widgets
+from smartzone import params, widgets
 
 MAX_CLIP_BYTES = 500 * 1024 * 1024
 
@@ -79,7 +79,7 @@ class EntryForm(forms.Form):
     category = forms.ChoiceField(label=_("category"), choices=WatchlistEntry.Category.choices)
     legal_basis = forms.CharField(label=_("warrant or case number"), max_length=120, required=False)
     reason = forms.CharField(label=_("reason"), widget=forms.Textarea, required=False)
-    valid_until = forms.DateField(label=_("valid until"), widget=widgets.DateInput())
+    valid_until = params.DateField(label=_("valid until"), widget=widgets.DateInput())
     photo = forms.FileField(label=_("enrollment photo"))
 
 
@@ -94,7 +94,7 @@ class EntryStatusForm(forms.Form):
 
 
 class RenewForm(forms.Form):
-    valid_until = forms.DateField(label=_("valid until"), widget=widgets.DateInput())
+    valid_until = params.DateField(label=_("valid until"), widget=widgets.DateInput())
 
 
 class JobForm(forms.Form):
@@ -104,12 +104,12 @@ class JobForm(forms.Form):
         label=_("camera"), queryset=Camera.objects.none(), required=False
     )
     clip = forms.FileField(label=_("clip"), required=False)
-    window_start = forms.DateTimeField(
+    window_start = params.DateTimeField(
         label=_("from"),
         required=False,
         widget=widgets.DateTimeInput(),
     )
-    window_end = forms.DateTimeField(
+    window_end = params.DateTimeField(
         label=_("until"),
         required=False,
         widget=widgets.DateTimeInput(),

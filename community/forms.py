@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from community.models import Broadcast, Decision, Follower, LineChannel, Meeting, Partner
-from smartzone import widgets
+from smartzone import params, widgets
 from smartzone.models import Landmark, SafetyZone
 
 
@@ -51,7 +51,7 @@ class BroadcastForm(forms.Form):
 
 
 class ScheduleForm(forms.Form):
-    send_at = forms.DateTimeField(
+    send_at = params.DateTimeField(
         label=_("send at"),
         widget=widgets.DateTimeInput(),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],

@@ -3,8 +3,8 @@
 The host is `settings.LINE_API_HOST` (a local server stands in for LINE in tests). It is set by
 the operator, never typed by a user; still, before every call its address passes the checks of
 `smartzone.net` (an internal address must be listed in CAMERA_NETWORKS, metadata addresses never
-pass), the SDK follows no redirects and every call has a timeout. The SDK then connects by
-itself. Results
+pass), the SDK follows no redirects and every call has a timeout. The SDK then connects to the
+address that was checked, not to a second lookup of the name (net.PinnedPoolManager). Results
 say whether a request was accepted, may be retried (429, 5xx, network) or failed for good.
 The access token goes only into the SDK's Authorization header: never into a result, an error
 text or a log line.
@@ -46,21 +46,21 @@ class SendResult:
     retry_after_s: int | None = None
 
 
-def api_host() -> str:
-    """Return LINE's API host once its address passed the checks, or raise net.FetchRefused."""
-    net.check_url(settings.LINE_API_HOST)
-    return settings.LINE_API_HOST
-
-
-def _configuration(access_token: str) -> Configuration:
-    """The SDK's settings. urllib3 would itself wait out a 429's Retry-After on a GET and try
-    again inside the request: the tasks own their retries, so only a failed connection is
-    tried again here."""
-    configuration = Configuration(host=api_host(), access_token=access_token)
+def _client(access_token: str) -> ApiClient:
+    """The SDK's client, connecting only to LINE's API host at the address that passed the
+    checks (or raise net.FetchRefused). urllib3 would itself wait out a 429's Retry-After on a
+    GET and try again inside the request: the tasks own their retries, so only a failed
+    connection is tried again here."""
+    target = net.check_url(settings.LINE_API_HOST)
+    configuration = Configuration(host=settings.LINE_API_HOST, access_token=access_token)
     configuration.retries = urllib3.util.Retry(
         total=2, read=0, status=0, redirect=0, respect_retry_after_header=False
     )
-    return configuration
+    client = ApiClient(configuration)
+    client.rest_client.pool_manager = net.pinned_pool_manager(
+        target, client.rest_client.pool_manager
+    )
+    return client
 
 
 def _header(headers, name: str) -> str:
@@ -134,8 +134,7 @@ def send(
     else:
         raise ValueError(f"unknown method {method!r}")
     try:
-        configuration = _configuration(access_token)
-        with ApiClient(configuration) as client:
+        with _client(access_token) as client:
             response = getattr(MessagingApi(client), call)(
                 request, x_line_retry_key=retry_key, _request_timeout=TIMEOUT_S
             )
@@ -158,8 +157,7 @@ def send(
 def reply(*, access_token: str, reply_token: str, messages: list[Message]) -> SendResult:
     """Answer a webhook event with its reply token (valid for about a minute, no retries)."""
     try:
-        configuration = _configuration(access_token)
-        with ApiClient(configuration) as client:
+        with _client(access_token) as client:
             MessagingApi(client).reply_message(
                 ReplyMessageRequest(replyToken=reply_token, messages=messages),
                 _request_timeout=TIMEOUT_S,
@@ -179,8 +177,7 @@ def profile(*, access_token: str, user_id: str) -> tuple[str | None, SendResult]
     The name is None when the call failed; the result says whether trying again may help.
     """
     try:
-        configuration = _configuration(access_token)
-        with ApiClient(configuration) as client:
+        with _client(access_token) as client:
             answer = MessagingApi(client).get_profile(user_id, _request_timeout=TIMEOUT_S)
     except (ApiException, urllib3.exceptions.HTTPError, OSError, net.FetchRefused) as exc:
         result = _result_from_error(exc)

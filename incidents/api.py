@@ -15,6 +15,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from incidents import selectors, services, views
+from incidents.models import Report
 from incidents.serializers import (
     ReportCreatedSerializer,
     ReportCreateSerializer,
@@ -43,6 +44,22 @@ LIMITED = OpenApiResponse(description="Too many requests from this client; try l
 KEY_REUSED = OpenApiResponse(
     description="The Idempotency-Key was already used for a report with different content."
 )
+
+DEGREES = r"-?[0-9]{1,3}(\.[0-9]{1,12})?"
+# The report filters both the list and the map take; none may be empty (params.QueryParams).
+FILTERS = [
+    OpenApiParameter("state", {"type": "string", "enum": [v for v, _l in Report.State.choices]}),
+    OpenApiParameter(
+        "category",
+        {"type": "string", "minLength": 1, "maxLength": 40},
+        description="Category code.",
+    ),
+    OpenApiParameter(
+        "bbox",
+        {"type": "string", "pattern": f"^{DEGREES}(,{DEGREES}){{3}}$"},
+        description="west,south,east,north in degrees (west <= east, south <= north).",
+    ),
+]
 
 
 def _drf_error(exc: DjangoValidationError) -> ValidationError:
@@ -100,12 +117,10 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("state", OpenApiTypes.STR),
-            OpenApiParameter("category", OpenApiTypes.STR, description="Category code."),
+            *FILTERS,
             OpenApiParameter("since", OpenApiTypes.DATETIME),
             OpenApiParameter("until", OpenApiTypes.DATETIME),
             OpenApiParameter("in_zone", OpenApiTypes.STR, enum=["true", "false"]),
-            OpenApiParameter("bbox", OpenApiTypes.STR, description="west,south,east,north"),
         ]
     )
     def list(self, request, *args, **kwargs):
@@ -253,9 +268,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("bbox", OpenApiTypes.STR, description="west,south,east,north"),
-            OpenApiParameter("state", OpenApiTypes.STR),
-            OpenApiParameter("category", OpenApiTypes.STR),
+            *FILTERS,
             OpenApiParameter(
                 "limit",
                 {"type": "integer", "minimum": 1, "maximum": 5000},

@@ -85,14 +85,14 @@ class ReportForm(LocationMixin, forms.Form):
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
-    occurred_at = forms.DateTimeField(
+    occurred_at = params.DateTimeField(
         label=_("When did it happen?"),
         required=False,
         validators=[validate_occurred_not_in_future],
         widget=widgets.DateTimeInput(),
     )
-    lat = forms.FloatField(required=False, widget=forms.HiddenInput)
-    lng = forms.FloatField(required=False, widget=forms.HiddenInput)
+    lat = params.form_latitude(required=False, widget=forms.HiddenInput)
+    lng = params.form_longitude(required=False, widget=forms.HiddenInput)
     photos = MultipleFileField(label=_("Photos (up to 5)"), required=False)
     anonymous = forms.BooleanField(
         label=_("Stay anonymous (your name, phone and address are not kept)"), required=False

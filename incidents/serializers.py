@@ -51,14 +51,14 @@ class ReportCreateSerializer(serializers.Serializer):
     kind = enum_field(Report.Kind.choices, default=Report.Kind.REPORT)
     category = CategoryCodeField()
     description = serializers.CharField(max_length=5000)
-    occurred_at = serializers.DateTimeField(
+    occurred_at = params.DateTimeParam(
         required=False,
         allow_null=True,
         default=None,
         validators=[validate_occurred_not_in_future],
     )
-    lat = serializers.FloatField(min_value=-90, max_value=90)
-    lng = serializers.FloatField(min_value=-180, max_value=180)
+    lat = params.latitude()
+    lng = params.longitude()
     anonymous = serializers.BooleanField(default=False)
     reporter_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     reporter_phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
@@ -205,7 +205,7 @@ class ReportDetailSerializer(ReportSerializer):
 class TransitionSerializer(serializers.Serializer):
     to_state = enum_field(Report.State.choices)
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
-    officer = serializers.IntegerField(
+    officer = params.IdParam(
         required=False, allow_null=True, default=None, help_text="User id, for 'dispatched'."
     )
     reason = enum_field(
@@ -222,7 +222,7 @@ class UpdateCreateSerializer(serializers.Serializer):
     public = serializers.BooleanField(default=False)
 
 
-class ReportQuerySerializer(serializers.Serializer):
+class ReportQuerySerializer(params.QueryParams):
     state = serializers.ChoiceField(choices=Report.State.choices, required=False)
     category = serializers.SlugRelatedField(
         slug_field="code", queryset=Category.objects.all(), required=False

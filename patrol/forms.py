@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from patrol.models import PatrolPoint, PatrolShift
-from smartzone import dates, widgets
+from smartzone import dates, params, widgets
 
 MAX_COVERAGE_DAYS = 92
 
@@ -25,14 +25,14 @@ class PointForm(forms.ModelForm):
 
 class CheckInForm(forms.Form):
     point = forms.CharField(widget=forms.HiddenInput, required=False, max_length=8)
-    lat = forms.FloatField(
+    lat = params.form_latitude(
         widget=forms.HiddenInput,
         error_messages={
             "required": _("The phone's position is missing: allow location access and try again.")
         },
     )
-    lng = forms.FloatField(widget=forms.HiddenInput)
-    accuracy = forms.FloatField(widget=forms.HiddenInput, min_value=0)
+    lng = params.form_longitude(widget=forms.HiddenInput)
+    accuracy = params.form_accuracy_m(widget=forms.HiddenInput)
     note = forms.CharField(
         label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -50,17 +50,17 @@ class CheckInForm(forms.Form):
 
 
 class PositionForm(forms.Form):
-    lat = forms.FloatField()
-    lng = forms.FloatField()
-    accuracy = forms.FloatField(min_value=0)
+    lat = params.form_latitude()
+    lng = params.form_longitude()
+    accuracy = params.form_accuracy_m()
 
 
 class ShiftForm(forms.Form):
     """A shift's name, window and officers, plus one "visit every N minutes" field per point."""
 
     name = forms.CharField(label=_("Name"), max_length=200)
-    starts_at = forms.DateTimeField(label=_("Starts at"), widget=widgets.DateTimeInput())
-    ends_at = forms.DateTimeField(label=_("Ends at"), widget=widgets.DateTimeInput())
+    starts_at = params.DateTimeField(label=_("Starts at"), widget=widgets.DateTimeInput())
+    ends_at = params.DateTimeField(label=_("Ends at"), widget=widgets.DateTimeInput())
     officers = forms.ModelMultipleChoiceField(
         label=_("Officers"),
         queryset=get_user_model().objects.none(),
@@ -112,8 +112,8 @@ class ShiftForm(forms.Form):
 
 
 class CoverageForm(forms.Form):
-    since = forms.DateField(label=_("From"), widget=widgets.DateInput())
-    until = forms.DateField(label=_("To (inclusive)"), widget=widgets.DateInput())
+    since = params.DateField(label=_("From"), widget=widgets.DateInput())
+    until = params.DateField(label=_("To (inclusive)"), widget=widgets.DateInput())
 
     @classmethod
     def default_range(cls) -> dict:

@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from patrol.models import CheckIn, OfficerPosition, PatrolPoint
+from smartzone import params
 
 
 class PatrolPointSerializer(serializers.ModelSerializer):
@@ -50,9 +51,9 @@ class CheckInSerializer(serializers.ModelSerializer):
 class CheckInCreateSerializer(serializers.Serializer):
     token = serializers.CharField(max_length=200)
     point = serializers.CharField(max_length=8, required=False, allow_blank=True)
-    lat = serializers.FloatField()
-    lng = serializers.FloatField()
-    accuracy_m = serializers.FloatField(min_value=0)
+    lat = params.latitude()
+    lng = params.longitude()
+    accuracy_m = params.accuracy_m()
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
     away_reason = serializers.CharField(
         max_length=1000, required=False, allow_blank=True, default=""

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.filters import BaseFilterBackend
@@ -41,7 +41,7 @@ def point(lat: float, lng: float) -> dict:
     return {"type": "Point", "coordinates": [lng, lat]}
 
 
-class StationQuery(serializers.Serializer):
+class StationQuery(params.QueryParams):
     station = params.IdParam(required=False, help_text="Only this station's rows.")
 
 
@@ -49,7 +49,7 @@ class StationFilter(BaseFilterBackend):
     """`?station=<id>`: only that station's rows (a 400 naming it if it is not an id)."""
 
     def filter_queryset(self, request, queryset, view):
-        if not request.query_params.get("station"):
+        if "station" not in request.query_params:
             return queryset
         query = StationQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -122,7 +122,7 @@ class LandmarkViewSet(StationScopedMixin, mixins.CreateModelMixin, viewsets.Read
         )
 
 
-class EventQuery(serializers.Serializer):
+class EventQuery(params.QueryParams):
     after = params.IntegerParam(
         min_value=0,
         max_value=params.ID_MAX,

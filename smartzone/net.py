@@ -10,8 +10,12 @@ say, in the user's language, what went wrong on our side, never what answered.
 """
 
 import ipaddress
+import os
+import re
 import socket
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
@@ -44,6 +48,13 @@ INTERNAL = [
         "fc00::/7",
         "ff00::/8",
     )
+]
+
+# Example addresses (RFC 5737, RFC 3849): no device answers there, so nothing waits on them; the
+# demo's cameras use them. Refused at once with their own reason unless in CAMERA_NETWORKS.
+DOCUMENTATION = [
+    ipaddress.ip_network(n)
+    for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")
 ]
 
 
@@ -91,6 +102,14 @@ def address_allowed(address: str) -> bool:
     return not any(ip.version == net.version and ip in net for net in INTERNAL)
 
 
+def _example(address: str) -> bool:
+    """Say whether ADDRESS is an example address the operator did not open."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if any(ip.version == net.version and ip in net for net in allowed_networks()):
+        return False
+    return any(ip.version == net.version and ip in net for net in DOCUMENTATION)
+
+
 def _refused() -> FetchRefused:
     return FetchRefused(_("This address may not be reached from the server."))
 
@@ -117,6 +136,13 @@ def check_url(url: str, *, schemes=("http", "https")) -> Target:
     addresses = [info[4][0] for info in infos]
     if not addresses or not all(address_allowed(a) for a in addresses):
         raise _refused()
+    if any(_example(a) for a in addresses):
+        raise FetchRefused(
+            _(
+                "This is an example address (a documentation range, as in the demo data): no "
+                "device answers there. Enter the camera's real address."
+            )
+        )
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
@@ -202,3 +228,79 @@ def _get(target: Target, headers: dict, timeout_s: float, max_bytes: int):
     if len(body) > max_bytes:
         raise _failed()
     return response.status, response.headers.get("Location", ""), body
+
+
+# --- the fetchers that connect by themselves (FFmpeg through OpenCV, an SDK) -------------------
+
+
+def pinned_url(url: str, target: Target) -> str:
+    """Return URL (credentials kept as written) with its host replaced by TARGET's checked
+    address, so that a client that resolves names itself connects where we checked and a DNS
+    answer that changes after the check (rebinding) reaches nothing else. Never log the result:
+    it may carry credentials."""
+    parts = urlsplit(url)
+    userinfo, _at, _hostport = parts.netloc.rpartition("@")
+    address = f"[{target.address}]" if ":" in target.address else target.address
+    netloc = f"{userinfo}@" if _at else ""
+    netloc += f"{address}:{target.port}"
+    return parts._replace(netloc=netloc).geturl()
+
+
+# FFmpeg may open further URLs by itself (a redirect, a playlist's segments, concat:): a stream
+# is opened with network protocols only, so a camera cannot send it to a local file.
+FFMPEG_OPTIONS_VARIABLE = "OPENCV_FFMPEG_CAPTURE_OPTIONS"
+FFMPEG_NETWORK_ONLY = "protocol_whitelist;rtsp,rtp,udp,tcp,http,https,tls,crypto"
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")  # a scheme (not a path, nor "C:")
+_ffmpeg_options_lock = threading.Lock()
+
+
+@contextmanager
+def ffmpeg_options(source: str):
+    """Open an OpenCV FFmpeg capture of SOURCE inside this block (only the opening).
+
+    A local path is opened as FFmpeg would; anything else (a URL, `file:`, `concat:`) with the
+    network protocols only. OpenCV reads OPENCV_FFMPEG_CAPTURE_OPTIONS at each open, from the
+    process's environment: the lock keeps concurrent opens from seeing each other's value.
+    """
+    with _ffmpeg_options_lock:
+        previous = os.environ.pop(FFMPEG_OPTIONS_VARIABLE, None)
+        if _URL.match(source):
+            os.environ[FFMPEG_OPTIONS_VARIABLE] = FFMPEG_NETWORK_ONLY
+        try:
+            yield
+        finally:
+            os.environ.pop(FFMPEG_OPTIONS_VARIABLE, None)
+            if previous is not None:
+                os.environ[FFMPEG_OPTIONS_VARIABLE] = previous
+
+
+class PinnedPoolManager(urllib3.PoolManager):
+    """A urllib3 PoolManager for a client that builds its own requests (the LINE SDK): it
+    connects only to TARGET's scheme, host and port, at TARGET's checked address, sending the
+    host's name in the Host header and, over TLS, as the name to verify. Any other origin (a
+    URL the client built elsewhere) is refused."""
+
+    def __init__(self, target: Target, **kwargs):
+        super().__init__(**kwargs)
+        self.target = target
+
+    def _new_pool(self, scheme, host, port, request_context=None):
+        if (scheme, (host or "").rstrip("."), port) != self.target.origin:
+            raise _refused()
+        context = dict(request_context or self.connection_pool_kw)
+        if scheme == "https":
+            context.update(server_hostname=self.target.host, assert_hostname=self.target.host)
+        return super()._new_pool(scheme, self.target.address, port, context)
+
+    def urlopen(self, method, url, redirect=True, **kwargs):
+        default_port = DEFAULT_PORTS[self.target.scheme] == self.target.port
+        host = f"[{self.target.host}]" if ":" in self.target.host else self.target.host
+        headers = dict(kwargs.get("headers") or self.headers)
+        headers["Host"] = host if default_port else f"{host}:{self.target.port}"
+        kwargs["headers"] = headers
+        return super().urlopen(method, url, redirect=False, **kwargs)
+
+
+def pinned_pool_manager(target: Target, manager: urllib3.PoolManager) -> PinnedPoolManager:
+    """Return a PinnedPoolManager for TARGET with MANAGER's settings (certificates, retries)."""
+    return PinnedPoolManager(target, **manager.connection_pool_kw)

@@ -8,14 +8,14 @@ from smartzone import params
 
 class Pagination(LimitOffsetPagination):
     """limit/offset pages of at most 1000 rows. A limit or offset that is not a whole number in
-    range is a 400 naming it (DRF would quietly use the default); an offset past the end gives
-    an empty page."""
+    range (an empty one too) is a 400 naming it (DRF would quietly use the default); an offset
+    past the end gives an empty page."""
 
     max_limit = 1000
 
     def _param(self, request, name: str, minimum: int, maximum: int, default):
         raw = request.query_params.get(name)
-        if raw in (None, ""):
+        if raw is None:
             return default
         try:
             return params.number(raw, name=name, minimum=minimum, maximum=maximum)

@@ -2,9 +2,12 @@
 bounds: one set of helpers for every page and endpoint, so that no value reaches the database
 or date arithmetic out of range (a 500) and every refusal is a 400 naming the parameter.
 
-ids: ASCII digits, 1 .. 2**63-1 (a bigint); dates: years 2000 to 2100.
+ids: ASCII digits, 1 .. 2**63-1 (a bigint); dates: years 2000 to 2100; positions: latitude
+-90..90, longitude -180..180, a phone's accuracy 0..ACCURACY_MAX_M metres; no number is NaN or
+infinite.
 """
 
+import math
 from datetime import date, datetime
 
 from django import forms
@@ -15,6 +18,9 @@ from rest_framework import serializers
 ID_MAX = 2**63 - 1
 DATE_MIN = date(2000, 1, 1)
 DATE_MAX = date(2100, 12, 31)
+LATITUDE = (-90.0, 90.0)
+LONGITUDE = (-180.0, 180.0)
+ACCURACY_MAX_M = 100_000.0  # a phone that knows its place no better than this does not know it
 
 
 class ParameterError(BadRequest):
@@ -102,7 +108,7 @@ class IdField(forms.IntegerField):
         return super().to_python(value)
 
 
-# --- serializer fields (API) --------------------------------------------------------------------
+# --- query serializers and fields (API) ---------------------------------------------------------
 
 
 class IntegerParam(serializers.IntegerField):
@@ -124,10 +130,10 @@ class IdParam(IntegerParam):
 
 
 class DateTimeParam(serializers.DateTimeField):
-    """A date and time within DATE_MIN..DATE_MAX."""
+    """A date and time within DATE_MIN..DATE_MAX (and any further VALIDATORS given)."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("validators", [check_date])
+        kwargs["validators"] = [check_date, *kwargs.get("validators", [])]
         super().__init__(**kwargs)
 
     def to_internal_value(self, value):
@@ -138,8 +144,68 @@ class DateTimeParam(serializers.DateTimeField):
 
 
 class DateParam(serializers.DateField):
-    """A date within DATE_MIN..DATE_MAX."""
+    """A date within DATE_MIN..DATE_MAX (and any further VALIDATORS given)."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("validators", [check_date])
+        kwargs["validators"] = [check_date, *kwargs.get("validators", [])]
         super().__init__(**kwargs)
+
+
+class FloatParam(serializers.FloatField):
+    """A finite number within its bounds (DRF's FloatField lets "nan" from a form body pass
+    any bound, since NaN compares false to everything)."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not math.isfinite(value):
+            self.fail("invalid")
+        return value
+
+
+def latitude(**kwargs) -> FloatParam:
+    return FloatParam(min_value=LATITUDE[0], max_value=LATITUDE[1], **kwargs)
+
+
+def longitude(**kwargs) -> FloatParam:
+    return FloatParam(min_value=LONGITUDE[0], max_value=LONGITUDE[1], **kwargs)
+
+
+def accuracy_m(**kwargs) -> FloatParam:
+    return FloatParam(min_value=0, max_value=ACCURACY_MAX_M, **kwargs)
+
+
+# --- form fields for positions (pages); Django's FloatField already refuses NaN and infinity --
+
+
+def form_latitude(**kwargs) -> forms.FloatField:
+    return forms.FloatField(min_value=LATITUDE[0], max_value=LATITUDE[1], **kwargs)
+
+
+def form_longitude(**kwargs) -> forms.FloatField:
+    return forms.FloatField(min_value=LONGITUDE[0], max_value=LONGITUDE[1], **kwargs)
+
+
+def form_accuracy_m(**kwargs) -> forms.FloatField:
+    return forms.FloatField(min_value=0, max_value=ACCURACY_MAX_M, **kwargs)
+
+
+EMPTY_REASON = _("Give a value or leave the parameter out.")
+
+
+def refuse_empty(query, names) -> None:
+    """Raise a DRF ValidationError naming each of NAMES that QUERY (a QueryDict) has with an
+    empty value: in the API an empty parameter is a mistake, not "no filter" (an HTML form
+    sends its empty fields; the pages' forms read them as "no filter", the API does not)."""
+    empty = [name for name in names if name in query and query.get(name) in ("", None)]
+    if empty:
+        raise serializers.ValidationError({name: [EMPTY_REASON] for name in empty})
+
+
+class QueryParams(serializers.Serializer):
+    """The query parameters of an API operation: each bounded by its field, none empty (the
+    schema says so: minLength 1 for strings, a number or date for the others)."""
+
+    def to_internal_value(self, data):
+        if hasattr(data, "getlist"):
+            refuse_empty(data, self.fields)
+        return super().to_internal_value(data)

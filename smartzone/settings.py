@@ -417,7 +417,7 @@ REST_FRAMEWORK = {
         "smartzone.tokens.HashedTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["smartzone.access.IsOfficer"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "smartzone.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "smartzone.pagination.Pagination",
     "PAGE_SIZE": 100,
 }
@@ -434,6 +434,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "smartzone.openapi.document_error_responses",
+        "smartzone.openapi.document_links",
     ],
 }
 

@@ -8,13 +8,14 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from smartzone import registry
+from smartzone import params, registry
 from sos.models import SosEvent
 from sos.services import nearby_of
 
 MAX_SNAPSHOT_BYTES = 1024 * 1024
 
 
+@extend_schema_field({"type": "string", "format": "byte", "description": "Base64 JPEG or PNG."})
 class SnapshotField(serializers.ImageField):
     """A base64 JPEG/PNG, decoded and verified with Pillow like any upload."""
 
@@ -32,8 +33,8 @@ class SnapshotField(serializers.ImageField):
 
 class KioskSosSerializer(serializers.Serializer):
     event_id = serializers.CharField(max_length=80)
-    lat = serializers.FloatField(min_value=-90, max_value=90, required=False)
-    lng = serializers.FloatField(min_value=-180, max_value=180, required=False)
+    lat = params.latitude(required=False)
+    lng = params.longitude(required=False)
     message = serializers.CharField(max_length=1000, required=False, allow_blank=True)
     snapshot = SnapshotField(required=False)
     kiosk = serializers.CharField(
@@ -42,7 +43,7 @@ class KioskSosSerializer(serializers.Serializer):
 
 
 class DispatchSerializer(serializers.Serializer):
-    officers = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1)
+    officers = serializers.ListField(child=params.IdParam(), min_length=1, max_length=100)
 
 
 class HeartbeatSerializer(serializers.Serializer):

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from smartzone.net import ffmpeg_options
+
 DEFAULT_SAMPLE_FPS = 5.0
 
 
@@ -41,7 +43,8 @@ def _open(source: str, timeout_s: float) -> cv2.VideoCapture:
         cv2.CAP_PROP_READ_TIMEOUT_MSEC,
         int(timeout_s * 1000),
     ]
-    capture = cv2.VideoCapture(source, cv2.CAP_FFMPEG, params)
+    with ffmpeg_options(source):  # a stream: network protocols only (smartzone.net)
+        capture = cv2.VideoCapture(source, cv2.CAP_FFMPEG, params)
     if not capture.isOpened():
         capture.release()
         if os.path.exists(source):

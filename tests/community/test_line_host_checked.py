@@ -32,3 +32,29 @@ def test_a_line_host_on_the_metadata_address_is_refused(settings):
 def test_the_local_stand_in_on_an_opened_network_gets_the_call(fake_line):
     assert send_one().accepted
     assert len(fake_line.sends("/push")) == 1
+
+
+def test_the_sdk_connects_to_the_checked_address_not_to_a_second_lookup(
+    settings, fake_line, monkeypatch
+):
+    """A name that resolves to the stand-in once, then elsewhere (DNS rebinding): the call
+    still reaches the stand-in, by the host's name, after one lookup."""
+    import socket
+
+    port = int(fake_line.url.rsplit(":", 1)[1])
+    real, lookups = socket.getaddrinfo, []
+
+    def getaddrinfo(host, *args, **kwargs):
+        if host != "line.rebind.test":
+            return real(host, *args, **kwargs)
+        lookups.append(host)
+        address = "127.0.0.1" if len(lookups) == 1 else "127.0.0.3"  # nothing listens there
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    settings.LINE_API_HOST = f"http://line.rebind.test:{port}"
+    assert send_one().accepted
+    assert lookups == ["line.rebind.test"]
+    (request,) = fake_line.sends("/push")
+    assert request.headers["host"] == f"line.rebind.test:{port}"
+    assert request.headers["authorization"] == f"Bearer {ACCESS_TOKEN}"
