@@ -25,6 +25,7 @@ import numpy as np
 
 from cctv.pipeline import rtsp
 from cctv.pipeline.video import VideoError
+from smartzone.net import ffmpeg_options
 
 CONNECTING, LIVE, RECONNECTING = "connecting", "live", "reconnecting"
 # The stream is taken for dropped after this long without a frame (grab fails at once when the
@@ -170,7 +171,8 @@ class LiveStream:
     def _open(self) -> cv2.VideoCapture | None:
         ms = int(self.timeout_s * 1000)
         params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, ms, cv2.CAP_PROP_READ_TIMEOUT_MSEC, ms]
-        capture = cv2.VideoCapture(self.url, cv2.CAP_FFMPEG, params)
+        with ffmpeg_options(self.url):  # network protocols only (smartzone.net)
+            capture = cv2.VideoCapture(self.url, cv2.CAP_FFMPEG, params)
         if capture.isOpened():
             return capture
         capture.release()
