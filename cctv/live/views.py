@@ -17,7 +17,7 @@ def live_labels() -> dict:
     """The tile states in the viewer's language, for live.js."""
     return {
         "connecting": _("connecting"),
-        "live": _("live"),
+        "live": _("live picture"),
         "reconnecting": _("reconnecting"),
         "offline": _("offline"),
         "refused": _("no live view"),
@@ -35,7 +35,9 @@ def camera_live(request, pk):
     camera = access.get_for_user(Camera.objects.select_related("site"), request.user, pk=pk)
     tile = _tile(camera)
     context = {"tiles": [tile], "camera": camera, "size": 1, "labels": live_labels()}
-    return render(request, "cctv/live.html", context, status=403 if tile["refusal"] else 200)
+    # Closed by a supervisor: refused. (No stream address yet: the page says so.)
+    status = 403 if camera.live_view_blocked else 200
+    return render(request, "cctv/live.html", context, status=status)
 
 
 def _wall_size(value) -> int:
