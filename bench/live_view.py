@@ -25,6 +25,7 @@ frames (an appsrc in tests/rtsp/serve.py) before these figures mean anything.
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import subprocess
@@ -123,10 +124,8 @@ def children(pid: int) -> list[int]:
 def cpu_of(pids) -> float:
     total = 0.0
     for pid in pids:
-        try:
+        with contextlib.suppress(FileNotFoundError):  # an FFmpeg that ended
             total += cpu_seconds(pid)
-        except FileNotFoundError:  # an FFmpeg that ended (the camera dropped)
-            pass
     return total
 
 
