@@ -16,11 +16,12 @@ not in it). The others only count bytes, as browsers would receive them.
 - bytes_per_viewer_s: bytes a viewer received per second.
 Prints the figures, then one JSON line.
 
-KNOWN PROBLEM (not solved yet): the FIFO-fed camera ends its stream as soon as the relay's
-FFmpeg has read the stream's description (GStreamer's filesrc on the FIFO reaches end-of-stream;
-a plain `ffmpeg -i` of the same server, run alone, does get frames), so the relay never goes
-live here and every figure comes out empty. The camera needs another source of timestamped
-frames (an appsrc in tests/rtsp/serve.py) before these figures mean anything.
+KNOWN PROBLEM (not solved yet): the FIFO-fed camera drops its RTSP session every few seconds
+(GStreamer's filesrc on the FIFO reaches end-of-stream when the writer is reopened), so the relay
+keeps reconnecting (25 camera connections in one run), few frames are decoded and the CPU of
+FFmpeg processes that ended is lost from the sums: the figures this prints are not yet
+trustworthy. The camera needs another source of timestamped frames (an appsrc in
+tests/rtsp/serve.py).
 """
 
 import argparse

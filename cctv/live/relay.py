@@ -65,7 +65,7 @@ def ffmpeg_command(source: str, media: str) -> list[str]:
         command += ["-f", "mpjpeg"]
     # Socket timeout (microseconds): a camera that stops answering ends the process.
     command += ["-timeout", str(int(settings.CCTV_LIVE_STALL_S * 1_000_000))]
-    command += ["-fflags", "nobuffer", "-i", source, "-map", "0:v:0", "-an"]
+    command += ["-i", source, "-map", "0:v:0", "-an"]
     if media == "mjpeg":
         return [*command, "-c:v", "copy", "-f", "mpjpeg", "pipe:1"]
     if media == "transcode":
