@@ -36,6 +36,8 @@ class CctvConfig(AppConfig):
                 "cctv.match.dismissed": _("Watchlist match dismissed"),
                 "cctv.match.withdrawn": _("Watchlist match withdrawn"),
                 "cctv.match.linked": _("Watchlist match linked to an incident"),
+                "camera.live_view.started": _("Live view of a camera opened"),
+                "camera.live_view.ended": _("Live view of a camera closed"),
             }
         )
         registry.register_dashboard_script("cctv/cameras.js")
@@ -45,3 +47,11 @@ class CctvConfig(AppConfig):
         registry.register_dashboard_nav("cctv:watchlist", _("Watchlist"))
         registry.register_nearby_provider("camera", nearby.nearby_cameras, label=_("Cameras"))
         registry.register_video_request(nearby.cameras_look)
+
+        from django.urls import path
+
+        from cctv.live.consumers import LiveConsumer
+
+        registry.register_websocket_routes(
+            [path("ws/cctv/cameras/<int:pk>/live/", LiveConsumer.as_asgi())]
+        )

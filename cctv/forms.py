@@ -49,6 +49,8 @@ class CameraForm(forms.ModelForm):
             "make",
             "model",
             "installed_on",
+            "live_view_blocked",
+            "live_view_blocked_reason",
         ]
         widgets = {"installed_on": widgets.DateInput()}
 

@@ -137,6 +137,12 @@ class Camera(models.Model):
     status_reason = models.CharField(_("status reason"), max_length=300, blank=True)
     last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
     last_probe_at = models.DateTimeField(_("last checked"), null=True, blank=True)
+    # A supervisor may close a camera to live viewing (it faces private premises, say); the live
+    # view then refuses and shows the reason.
+    live_view_blocked = models.BooleanField(_("no live view"), default=False)
+    live_view_blocked_reason = models.CharField(
+        _("why there is no live view"), max_length=300, blank=True
+    )
 
     class Meta:
         verbose_name = _("camera")
@@ -165,6 +171,10 @@ class Camera(models.Model):
                 )
         if self.site_id and self.station_id and self.site.station_id != self.station_id:
             raise ValidationError({"site": _("The site belongs to another station.")})
+        if self.live_view_blocked and not self.live_view_blocked_reason.strip():
+            raise ValidationError(
+                {"live_view_blocked_reason": _("Say why this camera may not be watched live.")}
+            )
 
     @property
     def password(self) -> str:

@@ -62,6 +62,8 @@ def camera_audit(camera: Camera) -> dict:
         "has_credentials": camera.has_credentials,
         "make": camera.make,
         "model": camera.model,
+        "live_view_blocked": camera.live_view_blocked,
+        "live_view_blocked_reason": camera.live_view_blocked_reason,
     }
 
 

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from cctv import views
+from cctv.live import views as live_views
 
 app_name = "cctv"
 urlpatterns = [
@@ -12,6 +13,9 @@ urlpatterns = [
     path("cctv/sites/new/", views.site_edit, name="site_create"),
     path("cctv/sites/<int:pk>/edit/", views.site_edit, name="site_edit"),
     path("cctv/cameras/<int:pk>/picture.jpg", views.camera_picture, name="camera_picture"),
+    path("cctv/cameras/<int:pk>/live/", live_views.camera_live, name="camera_live"),
+    path("cctv/cameras/<int:pk>/viewings/", live_views.camera_viewings, name="camera_viewings"),
+    path("cctv/wall/", live_views.camera_wall, name="wall"),
     path("cctv/watchlist/", views.watchlist, name="watchlist"),
     path("cctv/watchlist/new/", views.entry_create, name="entry_create"),
     path("cctv/watchlist/<int:pk>/", views.entry_detail, name="entry_detail"),

@@ -100,6 +100,14 @@ def _event_labels_in(language: str | None) -> dict[str, str]:
     return {kind: str(label) for kind, label in EVENT_LABELS.items()}
 
 
+WEBSOCKET_ROUTES: list = []
+
+
+def register_websocket_routes(routes: list) -> None:
+    """Add an app's websocket URL patterns (smartzone.routing serves them)."""
+    WEBSOCKET_ROUTES.extend(r for r in routes if r not in WEBSOCKET_ROUTES)
+
+
 def register_dashboard_script(static_path: str) -> None:
     if static_path not in DASHBOARD_SCRIPTS:
         DASHBOARD_SCRIPTS.append(static_path)

@@ -320,6 +320,15 @@ RETENTION_OFFICER_POSITION_DAYS = int(env("RETENTION_OFFICER_POSITION_DAYS", "30
 RETENTION_AUDIT_DAYS = int(env("RETENTION_AUDIT_DAYS", str(5 * 365)))
 # Face-match snapshots (crops) not linked to an incident: deleted this long after the match.
 CCTV_MATCH_RETENTION_DAYS = int(env("CCTV_MATCH_RETENTION_DAYS", "30"))
+# Live view (cctv/live): a camera's one connection ends CCTV_LIVE_IDLE_S after its last viewer
+# left; a lost camera is retried every CCTV_LIVE_RETRY_S, shown "reconnecting" and, after
+# CCTV_LIVE_OFFLINE_AFTER_S without a picture, "offline"; a stream silent for CCTV_LIVE_STALL_S
+# counts as lost. CCTV_LIVE_FFMPEG: the converter program (Debian's ffmpeg).
+CCTV_LIVE_IDLE_S = float(env("CCTV_LIVE_IDLE_S", "30"))
+CCTV_LIVE_RETRY_S = float(env("CCTV_LIVE_RETRY_S", "2"))
+CCTV_LIVE_OFFLINE_AFTER_S = float(env("CCTV_LIVE_OFFLINE_AFTER_S", "10"))
+CCTV_LIVE_STALL_S = float(env("CCTV_LIVE_STALL_S", "5"))
+CCTV_LIVE_FFMPEG = env("CCTV_LIVE_FFMPEG", "ffmpeg")
 # Face ID (defaults measured with bench/face_accuracy.py; see cctv/README.md). A face is
 # compared with the watchlist only if at least CCTV_FACE_MIN_WIDTH_PX wide, sharp enough
 # (variance of the Laplacian of the aligned crop), turned no further than CCTV_FACE_MAX_YAW
@@ -466,8 +475,11 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:", *([_TILE_ORIGIN] if _TILE_ORIGIN else [])],
+        "img-src": ["'self'", "data:", "blob:", *([_TILE_ORIGIN] if _TILE_ORIGIN else [])],
         "font-src": ["'self'"],
+        # The live view plays through Media Source Extensions (a blob: URL) and shows MJPEG
+        # cameras' frames as blob: images.
+        "media-src": ["'self'", "blob:"],
         "connect-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],

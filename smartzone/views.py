@@ -47,6 +47,7 @@ DASHBOARD_UI = {
     "camera.online": _("online"),
     "camera.offline": _("offline"),
     "camera.noPicture": _("The camera sent no picture."),
+    "camera.live": _("Watch live"),
     "open": _("Open"),
     "callBack": _("Call back %(phone)s"),
     "nearby": _("Nearest help"),

@@ -200,6 +200,9 @@ MATRIX = {
     "cctv:site_edit": ("302 403 403 403 200 404 200 302", "302 403 403 403 400 404 400 302"),
     # 502: the camera (no snapshot URL here) could not be reached; never another station's.
     "cctv:camera_picture": ("302 403 502 404 502 404 502 302", "302 403 502 404 502 404 502 302"),
+    "cctv:camera_live": ("302 403 200 404 200 404 200 302", "302 403 200 404 200 404 200 302"),
+    "cctv:camera_viewings": ("302 403 403 403 200 404 200 302", "302 403 403 403 200 404 200 302"),
+    "cctv:wall": ("302 403 200 200 200 200 200 302", "302 403 200 200 200 200 200 302"),
     "cctv:watchlist": ("302 403 200 200 200 200 200 302", "302 403 200 200 200 200 200 302"),
     "cctv:entry_create": ("302 403 403 403 200 200 200 302", "302 403 403 403 200 200 200 302"),
     "cctv:entry_detail": ("302 403 200 404 200 404 200 302", "302 403 403 404 200 404 200 302"),
@@ -364,6 +367,8 @@ KWARGS = {
     "sos:snapshot": lambda w: {"name": w["sos"].snapshot.name},
     "cctv:camera_picture": lambda w: {"pk": w["camera"].pk},
     "cctv:camera_edit": lambda w: {"pk": w["camera"].pk},
+    "cctv:camera_live": lambda w: {"pk": w["camera"].pk},
+    "cctv:camera_viewings": lambda w: {"pk": w["camera"].pk},
     "cctv:site_edit": lambda w: {"pk": w["camera"].site_id},
     "cctv:entry_reject": lambda w: {"pk": w["entry"].pk},
     "cctv:entry_revoke": lambda w: {"pk": w["entry"].pk},

@@ -38,6 +38,11 @@
     note.className = "cctv-picture-note muted";
     note.textContent = SZ.t("working");
     div.appendChild(note);
+    var live = document.createElement("a");
+    live.className = "cctv-live-link";
+    live.href = "/cctv/cameras/" + c.id + "/live/";
+    live.textContent = SZ.t("camera.live");
+    div.appendChild(live);
     fetch("/cctv/cameras/" + c.id + "/picture.jpg?t=" + Date.now(), { credentials: "same-origin" })
       .then(function (r) {
         if (r.ok) { return r.blob(); }
