@@ -249,7 +249,8 @@ def pinned_url(url: str, target: Target) -> str:
 # FFmpeg may open further URLs by itself (a redirect, a playlist's segments, concat:): a stream
 # is opened with network protocols only, so a camera cannot send it to a local file.
 FFMPEG_OPTIONS_VARIABLE = "OPENCV_FFMPEG_CAPTURE_OPTIONS"
-FFMPEG_NETWORK_ONLY = "protocol_whitelist;rtsp,rtp,udp,tcp,http,https,tls,crypto"
+FFMPEG_NETWORK_PROTOCOLS = "rtsp,rtp,udp,tcp,http,https,tls,crypto"
+FFMPEG_NETWORK_ONLY = f"protocol_whitelist;{FFMPEG_NETWORK_PROTOCOLS}"
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")  # a scheme (not a path, nor "C:")
 _ffmpeg_options_lock = threading.Lock()
 

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from channels.db import database_sync_to_async
 from django.conf import settings
 
+from smartzone import net
+
 log = logging.getLogger(__name__)
 
 TS_PACKET = 188
@@ -65,6 +67,7 @@ def ffmpeg_command(source: str, media: str) -> list[str]:
         command += ["-f", "mpjpeg"]
     # Socket timeout (microseconds): a camera that stops answering ends the process.
     command += ["-timeout", str(int(settings.CCTV_LIVE_STALL_S * 1_000_000))]
+    command += ["-protocol_whitelist", net.FFMPEG_NETWORK_PROTOCOLS]  # never file: or concat:
     command += ["-i", source, "-map", "0:v:0", "-an"]
     if media == "mjpeg":
         return [*command, "-c:v", "copy", "-f", "mpjpeg", "pipe:1"]

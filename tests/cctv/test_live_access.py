@@ -3,6 +3,7 @@ the viewings listed for supervisors only; no page, message or log line holds the
 
 import json
 import logging
+import subprocess
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -113,3 +114,14 @@ def test_the_viewings_are_listed_for_supervisors_only(supervisor_client, officer
     rows = live.camera_viewings(camera)
     assert len(rows) == 2 and rows[0]["to"] is None and rows[1]["to"] >= rows[1]["from"]
     assert response.content.decode().count(officer.username) == 2
+
+
+def test_the_relays_ffmpeg_opens_network_protocols_only(tmp_path):
+    from cctv.live.relay import ffmpeg_command, ffmpeg_path
+    from tests.conftest import need
+
+    need(ffmpeg_path() is not None, "no ffmpeg on this machine (apt install ffmpeg)")
+    secret = tmp_path / "secret.ts"
+    secret.write_bytes(b"\x47" + bytes(187))
+    run = subprocess.run(ffmpeg_command(f"file:{secret}", "mpegts"), capture_output=True)
+    assert run.returncode != 0 and b"not on whitelist" in run.stderr and not run.stdout
