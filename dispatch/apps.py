@@ -26,3 +26,4 @@ class DispatchConfig(AppConfig):
         registry.register_sos_raised_handler(services.sos_raised)
         registry.register_queue_provider("unit", selectors.queue_items, rank=5)
         registry.register_dashboard_script("dispatch/dashboard.js")
+        registry.register_dashboard_nav("dispatch:phone", _("My assignments"))

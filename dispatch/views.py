@@ -16,6 +16,7 @@ from dispatch.models import Assignment, AssignmentPhoto
 from patrol import selectors as patrol_selectors
 from patrol.views import _share_context
 from smartzone import access
+from smartzone.basemap import basemap_config
 from smartzone.media import private_file_response
 
 STATUS_LABELS = {
@@ -24,6 +25,27 @@ STATUS_LABELS = {
     selectors.Status.ON_THE_WAY: _("on the way"),
     selectors.Status.ON_SCENE: _("on scene"),
     selectors.Status.OFF_DUTY: _("off duty"),
+}
+
+
+# The desk's words for the dispatch script (dispatch/dashboard.js reads them from units()).
+DESK_UI = {
+    "units": _("Units (officers on shift)"),
+    "send": _("Send"),
+    "auto": _("Offer to the nearest free officer automatically"),
+    "free": _("Free officers, nearest first"),
+    "noneFree": _("No officer on shift is free now."),
+    "metres": _("%(n)s m"),
+    "age": _("position %(n)s s old"),
+    "noPosition": _("no position yet"),
+    "step.offered": _("Offered to %(name)s"),
+    "step.expired": _("%(name)s did not accept in time"),
+    "step.declined": _("%(name)s declined"),
+    "step.accepted": _("%(name)s accepted"),
+    "step.on_the_way": _("%(name)s is on the way"),
+    "step.on_scene": _("%(name)s is on scene"),
+    "step.done": _("%(name)s finished"),
+    "step.no_officer": _("No free officer left to offer it to"),
 }
 
 
@@ -59,6 +81,7 @@ def phone(request, pk: int | None = None):
     context = {
         "focus": pk,
         "mine": _mine_payload(request.user),
+        "basemap_config": basemap_config(),
         "phone_config": {
             "officer": request.user.pk,
             "station": station.station_id if station else None,
@@ -170,7 +193,10 @@ def units(request):
         found = selectors.units(station_id=station.pk)
     labels = {k: str(v) for k, v in STATUS_LABELS.items()}
     return JsonResponse(
-        {"units": [u.as_payload() | {"status_label": labels[u.status]} for u in found]}
+        {
+            "units": [u.as_payload() | {"status_label": labels[u.status]} for u in found],
+            "labels": labels | {key: str(text) for key, text in DESK_UI.items()},
+        }
     )
 
 
