@@ -9,6 +9,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from dispatch import selectors, services
@@ -20,32 +21,32 @@ from smartzone.basemap import basemap_config
 from smartzone.media import private_file_response
 
 STATUS_LABELS = {
-    selectors.Status.AVAILABLE: _("available"),
-    selectors.Status.ASSIGNED: _("assigned"),
-    selectors.Status.ON_THE_WAY: _("on the way"),
-    selectors.Status.ON_SCENE: _("on scene"),
-    selectors.Status.OFF_DUTY: _("off duty"),
+    selectors.Status.AVAILABLE: gettext_lazy("available"),
+    selectors.Status.ASSIGNED: gettext_lazy("assigned"),
+    selectors.Status.ON_THE_WAY: gettext_lazy("on the way"),
+    selectors.Status.ON_SCENE: gettext_lazy("on scene"),
+    selectors.Status.OFF_DUTY: gettext_lazy("off duty"),
 }
 
 
 # The desk's words for the dispatch script (dispatch/dashboard.js reads them from units()).
 DESK_UI = {
-    "units": _("Units (officers on shift)"),
-    "send": _("Send"),
-    "auto": _("Offer to the nearest free officer automatically"),
-    "free": _("Free officers, nearest first"),
-    "noneFree": _("No officer on shift is free now."),
-    "metres": _("%(n)s m"),
-    "age": _("position %(n)s s old"),
-    "noPosition": _("no position yet"),
-    "step.offered": _("Offered to %(name)s"),
-    "step.expired": _("%(name)s did not accept in time"),
-    "step.declined": _("%(name)s declined"),
-    "step.accepted": _("%(name)s accepted"),
-    "step.on_the_way": _("%(name)s is on the way"),
-    "step.on_scene": _("%(name)s is on scene"),
-    "step.done": _("%(name)s finished"),
-    "step.no_officer": _("No free officer left to offer it to"),
+    "units": gettext_lazy("Units (officers on shift)"),
+    "send": gettext_lazy("Send"),
+    "auto": gettext_lazy("Offer to the nearest free officer automatically"),
+    "free": gettext_lazy("Free officers, nearest first"),
+    "noneFree": gettext_lazy("No officer on shift is free now."),
+    "metres": gettext_lazy("%(n)s m"),
+    "age": gettext_lazy("position %(n)s s old"),
+    "noPosition": gettext_lazy("no position yet"),
+    "step.offered": gettext_lazy("Offered to %(name)s"),
+    "step.expired": gettext_lazy("%(name)s did not accept in time"),
+    "step.declined": gettext_lazy("%(name)s declined"),
+    "step.accepted": gettext_lazy("%(name)s accepted"),
+    "step.on_the_way": gettext_lazy("%(name)s is on the way"),
+    "step.on_scene": gettext_lazy("%(name)s is on scene"),
+    "step.done": gettext_lazy("%(name)s finished"),
+    "step.no_officer": gettext_lazy("No free officer left to offer it to"),
 }
 
 
