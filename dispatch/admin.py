@@ -12,7 +12,7 @@ class DispatchPolicyAdmin(admin.ModelAdmin):
 class AssignmentAdmin(admin.ModelAdmin):
     list_display = ["pk", "station", "kind", "officer", "state", "offered_at", "automatic"]
     list_filter = ["station", "state", "kind"]
-    readonly_fields = [f.name for f in Assignment._meta.fields]
 
-    def has_add_permission(self, request):
-        return False
+    def get_readonly_fields(self, request, obj=None):
+        # Steps are written by the services (audit, events); an existing row is read-only.
+        return [f.name for f in Assignment._meta.fields] if obj else []

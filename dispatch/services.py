@@ -487,9 +487,9 @@ def assignment_step(
     is up can no longer be accepted. The SOS or report follows (accepted: dispatched to them;
     on scene: on scene)."""
     now = now or timezone.now()
+    assignment = assignment_get_for_officer(actor=actor, assignment_id=assignment_id, lock=True)
     if step not in STEPS:
         raise ValidationError({"step": _("Unknown step.")})
-    assignment = assignment_get_for_officer(actor=actor, assignment_id=assignment_id, lock=True)
     _require_on_shift(actor, assignment, now)
     expected, state, stamp = STEPS[step]
     if assignment.state == Assignment.State.OFFERED and now >= assignment.offer_due_at:
