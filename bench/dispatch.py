@@ -274,7 +274,7 @@ def main():
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        wait_for_port(port, daphne)
+        wait_for_port(port, daphne, timeout=120)  # a loaded machine starts slowly
         sent_at, rang, accept_sent, accept_seen, no_officer, statuses = asyncio.run(
             run(port, info, args)
         )

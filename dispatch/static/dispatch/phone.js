@@ -224,8 +224,16 @@
       var done = el("button", "big-button step-done", t("done"));
       done.type = "submit";
       done.dataset.testid = "step-done";
+      // The browser's own file button speaks the browser's language: ours says it in Thai.
+      var pick = el("label", "big-link pick-photos", t("photos"));
+      files.className = "visually-hidden";
+      files.addEventListener("change", function () {
+        pick.textContent = t("photos") + (files.files.length ? " (" + files.files.length + ")" : "");
+        pick.appendChild(files);
+      });
+      pick.appendChild(files);
       form.appendChild(note);
-      form.appendChild(files);
+      form.appendChild(pick);
       form.appendChild(done);
       form.addEventListener("submit", function (event) { event.preventDefault(); send(a, "done", card, form); });
       card.appendChild(form);
