@@ -144,3 +144,42 @@ def test_events_after_commit_carry_the_officer_and_the_place(
     assert payload["place"] == {"lat": sos.lat, "lng": sos.lng} and "lat" not in payload
     assert payload["url"] == f"/officer/assignments/{a.pk}/"
     assert timezone.now() < services.Assignment.objects.get().offer_due_at
+
+
+def test_a_report_follows_its_officer_to_the_scene_and_its_tracking_page_shows_it(
+    positions, station, officer, supervisor, client
+):
+    from importlib import import_module
+
+    from incidents import services as incident_services
+    from incidents.models import Category
+
+    code, name, name_en = import_module(
+        "incidents.migrations.0002_default_categories"
+    ).DEFAULT_CATEGORIES[0]
+    category, _ = Category.objects.get_or_create(
+        code=code, defaults={"name": name, "name_en": name_en}
+    )
+    report, _ = incident_services.report_submit(
+        kind="report",
+        category=category,
+        description="กระเป๋าถูกขโมย",
+        lat=16.5447,
+        lng=104.7256,
+        reporter_phone="0812345678",
+    )
+    a = services.assignment_offer(
+        actor=supervisor, kind="report", item_id=report.pk, officer_id=officer.pk
+    )
+    assert services.item_summary(a)["phone"] == "0812345678"
+    report.refresh_from_db()
+    assert (report.state, report.assigned_officer) == ("dispatched", officer)
+    services.assignment_step(actor=officer, assignment_id=a.pk, step="accept")
+    services.assignment_step(actor=officer, assignment_id=a.pk, step="on_scene")
+    report.refresh_from_db()
+    assert report.state == "on_scene"
+    assert list(report.transitions.values_list("to_state", flat=True)) == [
+        "triaged",
+        "dispatched",
+        "on_scene",
+    ]
