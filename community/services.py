@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import caches
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -729,8 +729,10 @@ def _link_attempt_allowed(station: Station, line_user_id: str) -> bool:
 
 @transaction.atomic
 def supervisor_link_start(*, actor) -> str:
-    """Give ACTOR (a supervisor) a one-time code to send to the station's LINE account."""
-    access.require_supervisor(actor)
+    """Give ACTOR (an officer: supervisors get escalated SOS, officers their assignments) a
+    one-time code to send to the station's LINE account."""
+    if not access.is_officer(actor):
+        raise PermissionDenied(_("This is for police officers."))
     raw = "".join(secrets.choice(LINK_CODE_ALPHABET) for _i in range(LINK_CODE_LENGTH))
     code = f"{raw[:4]}-{raw[4:]}"
     link, _created = SupervisorLineLink.objects.select_for_update().get_or_create(officer=actor)

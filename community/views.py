@@ -165,7 +165,7 @@ def broadcast_action(request, pk: int, step: str):
 # --- supervisors' LINE link ------------------------------------------------------------------
 
 
-@access.supervisor_required
+@access.officer_required
 @require_http_methods(["GET", "POST"])
 def line_link(request):
     """Get a one-time code to link one's LINE account; say whether one is on duty."""

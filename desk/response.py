@@ -153,3 +153,75 @@ def weeks_between(since: date, until: date) -> list[date]:
     """Return the Mondays of the weeks that overlap [SINCE, UNTIL)."""
     first = since - timedelta(days=since.weekday())
     return [first + timedelta(weeks=i) for i in range(((until - first).days + 6) // 7)]
+
+
+# --- officers sent: time to accept, to on the way, to on scene (dispatch app) --------------
+
+DISPATCH_STAGES = (
+    ("accept", _("to accepted")),
+    ("on_the_way", _("to on the way")),
+    ("on_scene", _("to on scene")),
+)
+_STAMPS = {"accept": "accepted_at", "on_the_way": "on_the_way_at", "on_scene": "on_scene_at"}
+
+
+@dataclass
+class DispatchTimes:
+    sources: list[Row]  # per SOS / report: each case once, its first officer to reach a stage
+    officers: list[Row]  # per officer: each of their assignments
+    shifts: list[Row]  # per patrol shift: each assignment of the shift
+
+
+def dispatch_times(*, station_id: int, since: datetime, until: datetime) -> DispatchTimes:
+    """Minutes from an SOS's or report's receipt (in [SINCE, UNTIL)) to an officer sent to it
+    accepting, setting off and arriving, from the officers' own taps on their phones."""
+    from dispatch.models import Assignment
+
+    rows = (
+        Assignment.objects.filter(
+            station_id=station_id, item_received_at__gte=since, item_received_at__lt=until
+        )
+        .select_related("officer", "shift")
+        .order_by("item_received_at", "pk")
+    )
+    per_case, per_officer, per_shift, names = {}, defaultdict(list), defaultdict(list), {}
+    for a in rows:
+        minutes = {s: _minutes(a.item_received_at, getattr(a, f)) for s, f in _STAMPS.items()}
+        case = per_case.setdefault((a.kind, a.item_id), {"source": a.kind} | dict.fromkeys(_STAMPS))
+        for stage, value in minutes.items():
+            if value is not None and (case[stage] is None or value < case[stage]):
+                case[stage] = value
+        if a.accepted_at is None:  # offered only (expired, declined): not the officer's time
+            continue
+        per_officer[a.officer_id].append(minutes)
+        per_shift[a.shift_id].append(minutes)
+        names[("officer", a.officer_id)] = a.officer.get_full_name() or a.officer.get_username()
+        names[("shift", a.shift_id)] = a.shift.name
+
+    def row(key, label, source, group):
+        return Row(
+            key=str(key),
+            label=label,
+            source=source,
+            cases=len(group),
+            stages={
+                name: Figure.of([c[name] for c in group if c[name] is not None])
+                for name, _label in DISPATCH_STAGES
+            },
+        )
+
+    by_source = defaultdict(list)
+    for case in per_case.values():
+        by_source[case["source"]].append(case)
+    labels = {"report": _("reports"), "sos": SOS_LABEL}
+    return DispatchTimes(
+        sources=[row(s, labels[s], s, by_source[s]) for s in ("sos", "report") if s in by_source],
+        officers=sorted(
+            (row(k, names[("officer", k)], "officer", g) for k, g in per_officer.items()),
+            key=lambda r: str(r.label),
+        ),
+        shifts=sorted(
+            (row(k, names[("shift", k)], "shift", g) for k, g in per_shift.items()),
+            key=lambda r: str(r.label),
+        ),
+    )

@@ -108,6 +108,7 @@ def overview(request):
     since, until = _range(form)
     spots = _hotspots(station, form)
     times = response.response_times(station_id=station.pk, since=since, until=until)
+    dispatch_times = response.dispatch_times(station_id=station.pk, since=since, until=until)
     mondays = response.weeks_between(since.date(), until.date())
     weeks = [w.isoformat() for w in mondays]
     category_rows = [
@@ -122,6 +123,8 @@ def overview(request):
     context |= {
         "hotspots": spots,
         "times": times,
+        "dispatch_times": dispatch_times,
+        "dispatch_stages": response.DISPATCH_STAGES,
         "week_charts": _stage_charts(times.weeks, weeks, [dates.format_date(w) for w in mondays]),
         "category_charts": _stage_charts(category_rows, [str(r.label) for r in times.categories]),
         "incident_chart": charts.bar_chart(

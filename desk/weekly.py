@@ -12,7 +12,7 @@ from community.models import Broadcast, Decision
 from desk import stats, thai
 from desk.hotspots import incidents
 from desk.models import SafetyAnswer
-from desk.response import STAGES, response_times
+from desk.response import DISPATCH_STAGES, STAGES, dispatch_times, response_times
 from patrol import selectors as patrol_selectors
 
 SURVEY_QUESTIONS = ("safe_in_zone", "safe_at_night", "trust_response")
@@ -89,6 +89,7 @@ def _figures(station, week_start: date, now: datetime) -> dict:
         row = times.overall.get(source)
         return row.as_dict()["stages"] if row else empty
 
+    sent = dispatch_times(station_id=station.pk, since=since, until=until)
     coverage = patrol_selectors.coverage(station=station, since=since, until=until, now=now)
     totals = coverage.totals
     matches = FaceMatch.objects.filter(station=station)
@@ -112,6 +113,10 @@ def _figures(station, week_start: date, now: datetime) -> dict:
         "reports_response": overall("report"),
         "sos": {"count": times.overall["sos"].cases if "sos" in times.overall else 0},
         "sos_response": overall("sos"),
+        "dispatch": {
+            group: [row.as_dict() for row in getattr(sent, group)]
+            for group in ("sources", "officers", "shifts")
+        },
         "patrol": totals
         | {
             "met_percent": round(100 * totals["met"] / totals["planned"])
@@ -173,6 +178,16 @@ def _rows(f: dict) -> list[tuple[str, str, str]]:
             out.append((title, f"{label} · {_('median')}", _minutes(figure["median"])))
             out.append((title, f"{label} · {_('90th percentile')}", _minutes(figure["p90"])))
             out.append((title, f"{label} · {_('cases')}", str(figure["count"])))
+    dispatch = f.get("dispatch") or {}
+    section = _("Officers sent (minutes from receipt)")
+    for group in ("sources", "officers", "shifts"):
+        for row in dispatch.get(group, []):
+            for stage, label in DISPATCH_STAGES:
+                figure = row["stages"][stage]
+                value = (
+                    f"{_minutes(figure['median'])} / {_minutes(figure['p90'])} ({figure['count']})"
+                )
+                out.append((section, f"{row['label']} · {label}", value))
     section = _("Patrol coverage")
     p = f["patrol"]
     out.append((section, _("Planned visits"), str(p["planned"])))

@@ -434,6 +434,11 @@ def report_transition(
         payload=_state_payload(report),
         zone=report.zone,
     )
+    if to_state == Report.State.DISPATCHED:
+        # The officer, if on shift, gets it on their phone (the dispatch app, if installed).
+        registry.items_dispatched(
+            actor=actor, kind="report", item_id=report.pk, officer_ids=[report.assigned_officer_id]
+        )
     return report
 
 

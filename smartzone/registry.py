@@ -335,3 +335,27 @@ def nearest_officer(nearby: tuple[dict, ...]) -> dict | None:
     """Return the nearest officer on shift among NEARBY (queue_nearby's answer), or None."""
     officers = [item for item in nearby if item["kind"] == "officer"]
     return min(officers, key=lambda item: item["distance_m"]) if officers else None
+
+
+# The dispatch app offers an SOS or a report to the officers on shift the desk sent to it:
+# called as handler(actor=, kind="sos"|"report", item_id=, officer_ids=) inside the sending
+# service's transaction (sos_dispatch, report_transition to "dispatched").
+DISPATCH_HANDLERS: list[Callable[..., object]] = []
+# Called with the id of a new SOS after its transaction commits (e.g. to offer it at once).
+SOS_RAISED_HANDLERS: list[Callable[[int], None]] = []
+
+
+def register_dispatch_handler(handler: Callable[..., object]) -> None:
+    if handler not in DISPATCH_HANDLERS:
+        DISPATCH_HANDLERS.append(handler)
+
+
+def register_sos_raised_handler(handler: Callable[[int], None]) -> None:
+    if handler not in SOS_RAISED_HANDLERS:
+        SOS_RAISED_HANDLERS.append(handler)
+
+
+def items_dispatched(*, actor, kind: str, item_id: int, officer_ids: list[int]) -> None:
+    """Tell the dispatch app (if any) that officers were sent to an item."""
+    for handler in list(DISPATCH_HANDLERS):
+        handler(actor=actor, kind=kind, item_id=item_id, officer_ids=officer_ids)

@@ -71,7 +71,17 @@ DATA_DIR = Path(env("DATA_DIR", str(BASE_DIR / "data")))
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 # The apps of this project, in the order their pages and demo data are set up.
-PROJECT_APPS = ["smartzone", "incidents", "sos", "cctv", "patrol", "community", "desk", "ops"]
+PROJECT_APPS = [
+    "smartzone",
+    "incidents",
+    "sos",
+    "cctv",
+    "patrol",
+    "community",
+    "dispatch",
+    "desk",
+    "ops",
+]
 
 INSTALLED_APPS = [
     "daphne",
@@ -378,6 +388,8 @@ CELERY_BEAT_SCHEDULE = {
     "cctv-match-purge": {"task": "cctv.tasks.matches_purge", "schedule": 3600.0},
     "patrol-missed-visits": {"task": "patrol.tasks.missed_visits_detect", "schedule": 60.0},
     "patrol-shifts-ended": {"task": "patrol.tasks.shifts_end_announce", "schedule": 30.0},
+    # Behind each offer's own timer (countdown): expires offers whose timer was lost.
+    "dispatch-offers-expire": {"task": "dispatch.tasks.offers_expire_due", "schedule": 5.0},
     "community-broadcasts-send-due": {
         "task": "community.tasks.broadcasts_send_due",
         "schedule": 30.0,

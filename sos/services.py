@@ -243,6 +243,15 @@ def _record_raised(sos: SosEvent, actor) -> None:
         kind="sos.raised",
         payload=sos_payload(sos) | {"nearby": registry.nearby_payload(nearby)},
     )
+    transaction.on_commit(lambda sos_id=sos.pk: _run_raised_handlers(sos_id))
+
+
+def _run_raised_handlers(sos_id: int) -> None:
+    for handler in list(registry.SOS_RAISED_HANDLERS):
+        try:
+            handler(sos_id)
+        except Exception:  # the SOS is stored; a failing offer must not fail the kiosk
+            log.exception("SOS raised handler %r failed for SOS %s", handler, sos_id)
 
 
 def sos_receive(
@@ -496,6 +505,10 @@ def sos_dispatch(*, actor, sos_id: int, officer_ids: list[int]) -> SosEvent:
         extra={"officers": sorted(p.user_id for p in profiles)},
     )
     sos.dispatched_officers.set([p.user_id for p in profiles])
+    # The officers on shift get it on their phones (the dispatch app, if installed).
+    registry.items_dispatched(
+        actor=actor, kind="sos", item_id=sos.pk, officer_ids=[p.user_id for p in profiles]
+    )
     return sos
 
 

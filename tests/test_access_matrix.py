@@ -31,6 +31,7 @@ from community import services as community_services
 from community.models import Decision, Meeting, Partner
 from desk import services as desk_services
 from desk import stats as desk_stats
+from dispatch import services as dispatch_services
 from incidents import services as incident_services
 from incidents.models import Category
 from patrol import services as patrol_services
@@ -266,7 +267,22 @@ MATRIX = {
         "302 403 403 403 302 302 302 302",
         "302 403 403 403 405 405 405 302",
     ),
-    "community:line-link": ("302 403 403 403 200 200 200 302", "302 403 403 403 200 200 200 302"),
+    # Officers link their LINE account too (their assignments); supervisors also say on duty.
+    "community:line-link": ("302 403 200 200 200 200 200 302", "302 403 200 200 200 200 200 302"),
+    # The officer's phone page and its routes: each officer sees only their own assignments.
+    "dispatch:phone": ("302 403 200 200 200 200 200 302", "302 403 405 405 405 405 405 302"),
+    "dispatch:assignment": ("302 403 200 404 404 404 404 302", "302 403 405 405 405 405 405 302"),
+    "dispatch:step": ("302 403 405 405 405 405 405 302", "302 403 400 404 404 404 404 302"),
+    "dispatch:photo": ("302 403 200 404 200 404 200 302", "302 403 405 405 405 405 405 302"),
+    "dispatch:manifest": ("200 200 200 200 200 200 200 200", "405 405 405 405 405 405 405 405"),
+    "dispatch:sw": ("200 200 200 200 200 200 200 200", "405 405 405 405 405 405 405 405"),
+    "dispatch:mine": ("302 403 200 200 200 200 200 302", "302 403 405 405 405 405 405 302"),
+    "dispatch:units": ("302 403 200 200 200 200 200 302", "302 403 405 405 405 405 405 302"),
+    "dispatch:offer": ("302 403 405 405 405 405 405 302", "302 403 400 400 400 400 400 302"),
+    "dispatch:offer-nearest": (
+        "302 403 405 405 405 405 405 302",
+        "302 403 400 400 400 400 400 302",
+    ),
     "community:follower-list": (
         "302 403 403 403 200 200 200 302",
         "302 403 403 403 400 400 400 302",
@@ -386,6 +402,9 @@ KWARGS = {
     "patrol:point-qr": lambda w: {"pk": w["point"].pk},
     "patrol:checkin": lambda w: {"token": make_token(PatrolPoint.objects.get(pk=w["point"].pk))},
     "patrol:checkin-done": lambda w: {"pk": w["checkin"].pk},
+    "dispatch:assignment": lambda w: {"pk": w["assignment"].pk},
+    "dispatch:step": lambda w: {"pk": w["assignment"].pk},
+    "dispatch:photo": lambda w: {"pk": w["assignment"].pk, "photo_pk": w["assignment_photo"].pk},
     "patrol:checkin-photo": lambda w: {"pk": w["checkin"].pk},
     "patrol:shift-edit": lambda w: {"pk": w["shift"].pk},
     "community:line-webhook": lambda w: {"station": w["station"].code},
@@ -553,7 +572,22 @@ def world(settings, tmp_path, station, zone, landmark, officer, supervisor, othe
     weekly_report, _ = desk_services.weekly_report_generate(
         actor="test", station=station, week_start=desk_stats.last_complete_week(now)
     )
+    # A second SOS, offered to the officer on shift, who finished it with a photo.
+    second_sos, _ = sos_services.sos_receive(kiosk=kiosk, client_event_id="matrix-2")
+    assignment = dispatch_services.assignment_offer(
+        actor=supervisor, kind="sos", item_id=second_sos.pk, officer_id=officer.pk
+    )
+    for step in ("accept", "on_scene"):
+        dispatch_services.assignment_step(actor=officer, assignment_id=assignment.pk, step=step)
+    dispatch_services.assignment_step(
+        actor=officer,
+        assignment_id=assignment.pk,
+        step="done",
+        photos=[upload("scene.jpg", jpeg_bytes())],
+    )
     return {
+        "assignment": assignment,
+        "assignment_photo": assignment.photos.get(),
         "weekly_report": weekly_report,
         "basemap": Path(settings.MAP_PMTILES_PATH),
         "station": station,

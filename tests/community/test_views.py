@@ -111,5 +111,8 @@ def test_a_supervisor_gets_a_line_link_code(supervisor_client):
     assert 'data-testid="link-code"' in page
 
 
-def test_an_officer_gets_no_line_link_code(officer_client):
-    assert officer_client.post("/community/line-link/").status_code == 403
+def test_an_officer_gets_a_line_link_code_for_assignments_but_no_duty_form(officer_client):
+    """Officers link LINE for their assignments (dispatch); only supervisors say on duty."""
+    page = officer_client.post("/community/line-link/").content.decode()
+    assert 'data-testid="link-code"' in page and 'name="hours"' not in page
+    assert officer_client.post("/community/line-link/", {"hours": 8}).status_code == 403

@@ -1,0 +1,68 @@
+# ruff: noqa: F811 (the community tests' LINE fixtures are imported as fixtures)
+"""With the phone page closed, the offer reaches the officer's linked LINE account through the
+real SDK against the local LINE server, with its retry key; runs again send nothing twice."""
+
+import pytest
+
+from community.models import SupervisorLineLink
+from dispatch import services, tasks
+from dispatch.models import Assignment
+from smartzone.models import AuditEntry
+from tests.community.conftest import (  # noqa: F401 (fixtures)
+    channel,
+    eager_celery,
+    fake_line,
+    line_network,
+)
+
+pytestmark = pytest.mark.django_db
+LINE_ID = "U" + "a" * 32
+
+
+@pytest.fixture
+def linked(officer):
+    return SupervisorLineLink.objects.create(officer=officer, line_user_id=LINE_ID)
+
+
+def test_the_offer_is_pushed_once_with_a_link_that_opens_it(
+    fake_line, eager_celery, channel, linked, positions, sos, officer, supervisor
+):
+    a = services.assignment_offer(
+        actor=supervisor, kind="sos", item_id=sos.pk, officer_id=officer.pk
+    )
+    fake_line.then(503)  # LINE is busy at first: the task tries again with the same key
+    tasks.offer_line_send.delay(a.pk)
+    tasks.offer_line_send.delay(a.pk)  # a second run: nothing more is sent
+    assert services.offer_line_push(assignment_id=a.pk) is None
+    pushes = fake_line.sends("/v2/bot/message/push")
+    assert len(pushes) == 2 and pushes[0].retry_key == pushes[1].retry_key
+    assert len(fake_line.accepted) == 1
+    sent = fake_line.accepted[0].body
+    assert sent["to"] == LINE_ID
+    assert f"/officer/assignments/{a.pk}/" in sent["messages"][0]["text"]
+    assert Assignment.objects.get().line_sent_at is not None
+    assert AuditEntry.objects.filter(action="assignment.line_sent").count() == 1
+
+
+def test_a_repeat_of_an_accepted_key_is_taken_as_sent(
+    fake_line, channel, linked, positions, sos, officer, supervisor
+):
+    """A worker killed after LINE took the push: the retry's 409 counts as sent."""
+    a = services.assignment_offer(
+        actor=supervisor, kind="sos", item_id=sos.pk, officer_id=officer.pk
+    )
+    assert services.offer_line_push(assignment_id=a.pk) is None
+    Assignment.objects.filter(pk=a.pk).update(line_sent_at=None)  # as if never recorded
+    assert services.offer_line_push(assignment_id=a.pk) is None
+    assert len(fake_line.accepted) == 1
+    assert fake_line.sends("/v2/bot/message/push")[1].status == 409
+
+
+def test_nothing_goes_to_an_officer_without_a_link_or_after_accepting(
+    fake_line, channel, linked, positions, sos, officer, dave, supervisor
+):
+    a = services.assignment_offer(actor=supervisor, kind="sos", item_id=sos.pk, officer_id=dave.pk)
+    assert services.offer_line_push(assignment_id=a.pk) is None  # dave has no link
+    services.assignment_step(actor=dave, assignment_id=a.pk, step="accept")
+    assert services.offer_line_push(assignment_id=a.pk) is None
+    assert fake_line.sends("/v2/bot/message/push") == []
