@@ -107,7 +107,7 @@ def phone(request, pk: int | None = None):
                 "offered": _("New assignment! Accept within %(n)s s"),
                 "failed": _("Not saved: %(reason)s"),
                 "offline": _("Connection lost; reconnecting…"),
-                "live": _("Live"),
+                "live": _("Online"),
             },
         },
         **_share_context(request),
