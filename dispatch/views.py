@@ -31,7 +31,6 @@ STATUS_LABELS = {
 
 # The desk's words for the dispatch script (dispatch/dashboard.js reads them from units()).
 DESK_UI = {
-    "units": gettext_lazy("Units (officers on shift)"),
     "send": gettext_lazy("Send"),
     "auto": gettext_lazy("Offer to the nearest free officer automatically"),
     "free": gettext_lazy("Free officers, nearest first"),

@@ -43,6 +43,7 @@ def test_the_desk_sends_and_watches_the_officer_go(
     sign_in(phone, asgi_server, officer, "/officer/")
     expect(phone.locator("#live-state")).to_have_attribute("data-state", "live", timeout=30_000)
     phone.click("#sz-sound")
+    expect(phone.locator("#sz-sound")).to_have_attribute("data-state", "on")
     expect(phone.get_by_test_id("share-state")).to_have_attribute("data-state", "shared")
     expect(phone.get_by_test_id("my-status")).to_have_attribute("data-status", "available")
 

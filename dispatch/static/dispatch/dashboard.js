@@ -42,11 +42,10 @@
   function legend() {
     if (legendDone) { return; }
     legendDone = true;
-    SZ.addOverlay("units", L.featureGroup(), {
-      label: t("units"),
-      symbol: "sz-sym-unit-available",
-      legend: STATUSES.map(function (s) { return { symbol: "sz-sym-unit-" + s, label: t(s) }; }),
-    });
+    // The officers' markers are the patrol's layer: their colours are explained under it.
+    SZ.explainOverlay("patrolOfficers", STATUSES.map(function (s) {
+      return { symbol: "sz-sym-unit-" + s, label: t(s) };
+    }));
   }
 
   function loadUnits() {

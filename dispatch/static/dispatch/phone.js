@@ -39,54 +39,13 @@
   }
 
   // --- sound and vibration until accepted -------------------------------------------------
-  var soundButton = document.getElementById("sz-sound");
-  var audio = null;
-  var soundWanted = false;
-  try { soundWanted = localStorage.getItem("sz-sound") === "on"; } catch (e) { /* private mode */ }
-  function audioReady() { return soundWanted && audio && audio.state === "running"; }
-  function showSound() {
-    var on = audioReady();
-    soundButton.dataset.state = on ? "on" : "off";
-    soundButton.setAttribute("aria-pressed", on ? "true" : "false");
-    soundButton.textContent = on ? t("soundOn") : t("soundOff");
-  }
-  function unlock() {
-    var Ctx = window.AudioContext || window.webkitAudioContext;
-    if (!Ctx) { return; }
-    if (!audio) { audio = new Ctx(); }
-    if (audio.state !== "running") { audio.resume().then(showSound, showSound); }
-  }
-  soundButton.addEventListener("click", function () {
-    soundWanted = !audioReady();
-    try { localStorage.setItem("sz-sound", soundWanted ? "on" : "off"); } catch (e) { /* kept for the page */ }
-    if (soundWanted) { unlock(); }
-    showSound();
-  });
-  if (soundWanted) {
-    unlock();
-    ["pointerdown", "keydown"].forEach(function (name) {
-      document.addEventListener(name, function () { if (soundWanted) { unlock(); } }, { once: true, capture: true });
-    });
-  }
-  showSound();
-  function beep() {
-    if (!audioReady()) { return; }
-    [0, 0.3].forEach(function (delay) {
-      var osc = audio.createOscillator();
-      var gain = audio.createGain();
-      var at = audio.currentTime + delay;
-      osc.frequency.value = 988;
-      osc.connect(gain); gain.connect(audio.destination);
-      gain.gain.value = 0.3;
-      osc.start(at); osc.stop(at + 0.2);
-    });
-  }
+  var sound = window.SmartZoneSound(document.getElementById("sz-sound"), { on: t("soundOn"), off: t("soundOff") });
   var ringTimer = null;
   function ring(on) {
     if (on && !ringTimer) {
       var once = function () {
         document.body.dataset.rings = String(Number(document.body.dataset.rings || 0) + 1);
-        beep();
+        sound.beep(2, 988, 0.3);
         if (navigator.vibrate) { navigator.vibrate([400, 200, 400]); }
       };
       once();

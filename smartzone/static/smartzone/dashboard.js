@@ -69,9 +69,18 @@
     layers[key] = layer;
     if (options.on !== false) { layer.addTo(map); }
     overlays.push({ key: key, layer: layer, label: options.label || t("layer." + key),
-                    symbol: options.symbol || "sz-sym-" + key, legend: options.legend || [] });
+                    symbol: options.symbol || "sz-sym-" + key,
+                    legend: explained[key] || options.legend || [] });
     drawLegend();
     return layer;
+  }
+  /* Show ROWS ({symbol, label}) under the layer KEY in the legend, now or when it is added:
+   * for an app that colours another app's markers (dispatch colours the patrol's officers). */
+  var explained = {};
+  function explainOverlay(key, rows) {
+    explained[key] = rows;
+    overlays.forEach(function (o) { if (o.key === key) { o.legend = rows; } });
+    drawLegend();
   }
   function drawLegend() {
     legendList.textContent = "";
@@ -168,51 +177,7 @@
   });
 
   // --- sound and the flashing title ------------------------------------------------------
-  var soundButton = document.getElementById("sz-sound");
-  var audio = null;
-  var soundWanted = false;
-  try { soundWanted = localStorage.getItem("sz-sound") === "on"; } catch (e) { /* private mode */ }
-  function audioReady() { return soundWanted && audio && audio.state === "running"; }
-  function showSound() {
-    var on = audioReady();
-    soundButton.dataset.state = on ? "on" : "off";
-    soundButton.setAttribute("aria-pressed", on ? "true" : "false");
-    soundButton.textContent = on ? t("soundOn") : t("soundOff");
-  }
-  function unlock() {
-    var Ctx = window.AudioContext || window.webkitAudioContext;
-    if (!Ctx) { return; }
-    if (!audio) { audio = new Ctx(); }
-    if (audio.state !== "running") { audio.resume().then(showSound, showSound); }
-  }
-  soundButton.addEventListener("click", function () {
-    soundWanted = !audioReady();
-    try { localStorage.setItem("sz-sound", soundWanted ? "on" : "off"); } catch (e) { /* kept for the page */ }
-    if (soundWanted) { unlock(); if (audio) { audio.resume().then(function () { beep(1); showSound(); }); } }
-    showSound();
-  });
-  // Remembered "on": browsers let sound start only after the officer touches the page.
-  if (soundWanted) {
-    unlock();
-    ["pointerdown", "keydown"].forEach(function (name) {
-      document.addEventListener(name, function () { if (soundWanted) { unlock(); } }, { once: true, capture: true });
-    });
-  }
-  showSound();
-
-  function beep(times) {
-    if (!audioReady()) { return false; }
-    for (var i = 0; i < times; i++) {
-      var osc = audio.createOscillator();
-      var gain = audio.createGain();
-      var at = audio.currentTime + i * 0.35;
-      osc.frequency.value = 880;
-      osc.connect(gain); gain.connect(audio.destination);
-      gain.gain.value = 0.2;
-      osc.start(at); osc.stop(at + 0.25);
-    }
-    return true;
-  }
+  var sound = window.SmartZoneSound(document.getElementById("sz-sound"), { on: t("soundOn"), off: t("soundOff") });
 
   var pageTitle = document.title;
   var flashing = null;  // {keys: {queue key: true}, timer}
@@ -241,7 +206,7 @@
    * Every alarm is counted on the queue (data-alarms), so it can be checked. */
   function alarm(key, words) {
     queueList.dataset.alarms = String(Number(queueList.dataset.alarms || 0) + 1);
-    if (!beep(3)) { flashTitle(key, words); }
+    if (!sound.beep(3)) { flashTitle(key, words); }
   }
 
   // --- the queue -----------------------------------------------------------------------
@@ -497,6 +462,7 @@
     t: t,
     text: text,
     addOverlay: addOverlay,
+    explainOverlay: explainOverlay,
     queue: queue,
     alarm: alarm,
     notice: notice,
