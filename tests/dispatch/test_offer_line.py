@@ -1,4 +1,4 @@
-# ruff: noqa: F811 (the community tests' LINE fixtures are imported as fixtures)
+# ruff: noqa: F811 (the community tests' fixtures are imported as fixtures)
 """With the phone page closed, the offer reaches the officer's linked LINE account through the
 real SDK against the local LINE server, with its retry key; runs again send nothing twice."""
 
@@ -8,12 +8,7 @@ from community.models import SupervisorLineLink
 from dispatch import services, tasks
 from dispatch.models import Assignment
 from smartzone.models import AuditEntry
-from tests.community.conftest import (  # noqa: F401 (fixtures)
-    channel,
-    eager_celery,
-    fake_line,
-    line_network,
-)
+from tests.community.conftest import eager_celery, line_network  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
 LINE_ID = "U" + "a" * 32
