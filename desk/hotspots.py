@@ -28,10 +28,13 @@ def incidents(*, station_id: int, since: datetime, until: datetime) -> QuerySet[
     except those rejected as spam or as a duplicate (they are not incidents of their own)."""
     return Report.objects.filter(
         station_id=station_id, created_at__gte=since, created_at__lt=until
-    ).exclude(
-        Q(state=Report.State.REJECTED)
-        & Q(rejection_reason__in=[Report.RejectionReason.SPAM, Report.RejectionReason.DUPLICATE])
-    )
+    ).exclude(NOT_INCIDENTS)
+
+
+# Reports that are not incidents of their own: rejected as spam or as a duplicate.
+NOT_INCIDENTS = Q(state=Report.State.REJECTED) & Q(
+    rejection_reason__in=[Report.RejectionReason.SPAM, Report.RejectionReason.DUPLICATE]
+)
 
 
 @lru_cache(maxsize=64)

@@ -43,15 +43,20 @@ def _row(pdf: FPDF, item: str, value: str) -> None:
     pdf.set_xy(MARGIN, bottom)
 
 
-def render(*, figures: dict, rows: list[tuple[str, str, str]]) -> bytes:
-    """Return the PDF of the report: a title, then each section's rows as a two-column table."""
+def render(
+    *, figures: dict, rows: list[tuple[str, str, str]], title: str = "", note: str = ""
+) -> bytes:
+    """Return the PDF of the report: a title, then each section's rows as a two-column table.
+
+    TITLE and NOTE (the footnote) default to the weekly station report's; the commanders'
+    comparison (desk.comparison) gives its own."""
     with translation.override("th"):
         pdf = thai_pdf()
         pdf.set_auto_page_break(True, margin=MARGIN)
         pdf.set_margins(MARGIN, MARGIN, MARGIN)
         pdf.set_draw_color(170, 170, 170)
         pdf.set_line_width(0.2)
-        title = _("Weekly station report")
+        title = title or _("Weekly station report")
         pdf.set_title(f"{title} {figures['station']['name']} {figures['period_th']}")
         pdf.set_creator("Smart Safety Zone")
         pdf.add_page()
@@ -71,13 +76,9 @@ def render(*, figures: dict, rows: list[tuple[str, str, str]]) -> bytes:
                 pdf.set_font("Sarabun", size=10)
             _row(pdf, item, value)
         pdf.ln(4)
-        _block(
-            pdf,
-            4,
-            _(
-                "Response times in minutes from receipt. Median and 90th percentile by linear "
-                "interpolation between the closest ranks."
-            ),
-            size=8,
+        note = note or _(
+            "Response times in minutes from receipt. Median and 90th percentile by linear "
+            "interpolation between the closest ranks."
         )
+        _block(pdf, 4, note, size=8)
         return bytes(pdf.output())

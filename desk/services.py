@@ -4,7 +4,7 @@ import hmac
 from datetime import date, datetime
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
@@ -177,3 +177,17 @@ def survey_answer(
         changes={"month": month.isoformat(), "replaced": replaced},
     )
     return answer, replaced
+
+
+@transaction.atomic
+def case_view_record(*, actor, case) -> None:
+    """Record that ACTOR, a commander, opened CASE (a report or an SOS) of a station: every
+    look from above the station at one of its cases is in the audit trail, naming them."""
+    if not access.is_commander(actor):
+        raise PermissionDenied(_("This page is for commanders."))
+    audit_append(
+        actor=actor,
+        action="desk.case.viewed",
+        obj=case,
+        changes={"role": getattr(access.commander_of(actor), "role", access.ADMIN)},
+    )

@@ -2,7 +2,11 @@
 
 Roles: an officer belongs to one station and works only its data; a supervisor is an officer
 who may also manage the station's points, watchlist and broadcasts; an admin (a superuser) sees
-all stations. Citizens have no account; devices authenticate with their own secrets.
+all stations. Above the stations, commanders only read: a province commander the stations of a
+province, the programme every station. To every station page and endpoint a commander is a
+login without a station role (refused); they read through the commanders' pages of desk/,
+which ask `commander_stations`. Citizens have no account; devices authenticate with their own
+secrets.
 """
 
 from functools import wraps
@@ -16,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
 from smartzone import params
-from smartzone.models import OfficerProfile, Station
+from smartzone.models import Commander, OfficerProfile, Station
 
 ADMIN = "admin"
 SUPERVISOR = OfficerProfile.Role.SUPERVISOR.value
@@ -109,6 +113,46 @@ def dashboard_station(user, requested: str | int | None = None) -> Station | Non
     return stations.order_by("pk").first()
 
 
+# --- commanders above the stations ------------------------------------------------------------
+
+PROVINCE = Commander.Role.PROVINCE.value
+PROGRAMME = Commander.Role.PROGRAMME.value
+
+
+def commander_of(user) -> Commander | None:
+    """Return USER's commander row (province or programme), or None."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    try:
+        return user.commander
+    except Commander.DoesNotExist:
+        return None
+
+
+def is_commander(user) -> bool:
+    """Say whether USER may read the commanders' pages: a commander, or an admin."""
+    return commander_of(user) is not None or role_of(user) == ADMIN
+
+
+def commander_stations(user) -> QuerySet[Station]:
+    """Return the stations USER reads as a commander: the province's, every one for the
+    programme and the admin, none for anyone else."""
+    commander = commander_of(user)
+    if commander is None:
+        return Station.objects.all() if role_of(user) == ADMIN else Station.objects.none()
+    if commander.role == PROGRAMME:
+        return Station.objects.all()
+    return Station.objects.filter(province=commander.province)
+
+
+def commander_station(user, station_id) -> Station:
+    """Return the station STATION_ID if USER reads it as a commander, else raise Http404."""
+    station = commander_stations(user).filter(pk=parse_id(station_id) or 0).first()
+    if station is None:
+        raise Http404(_("Not found."))
+    return station
+
+
 def _role_required(check, message):
     def decorator(view):
         @login_required
@@ -127,6 +171,7 @@ def _role_required(check, message):
 officer_required = _role_required(is_officer, _("This page is for police officers."))
 supervisor_required = _role_required(is_supervisor, _("This page is for supervisors."))
 admin_required = _role_required(lambda user: role_of(user) == ADMIN, _("This page is for admins."))
+commander_required = _role_required(is_commander, _("This page is for commanders."))
 
 
 def require_supervisor(user) -> None:
@@ -174,6 +219,8 @@ def role_context(request) -> dict:
     profile = profile_of(user) if role else None
     return {
         "user_role": role,
+        # Lazy too: one query, asked only by the menu.
+        "is_commander": SimpleLazyObject(lambda: bool(user) and is_commander(user)),
         # Lazy: loading the station is one more query on every page, and most never read it.
         "user_station": SimpleLazyObject(lambda: profile.station) if profile else None,
         "is_supervisor": role in {SUPERVISOR, ADMIN},

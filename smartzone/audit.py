@@ -135,13 +135,23 @@ def _checkpoint_problem(head: AuditHead) -> ChainProblem | None:
     return None
 
 
-def audit_verify() -> tuple[int, ChainProblem | None]:
-    """Walk the chain from its checkpoint; return (entries checked, first problem or None)."""
-    head = AuditHead.objects.filter(pk=1).first() or AuditHead(seq=0)
+def audit_verify(
+    *, after: tuple[int, str] | None = None, head: AuditHead | None = None
+) -> tuple[int, ChainProblem | None]:
+    """Walk the chain from its checkpoint; return (entries checked, first problem or None).
+
+    AFTER (seq, hash), an entry an earlier walk proved, starts the walk after it and stops at
+    HEAD (read now if not given): a task that proves the chain often walks only what is new.
+    """
+    head = head or AuditHead.objects.filter(pk=1).first() or AuditHead(seq=0)
     expected_id, prev_hash, checked = head.first_seq, head.first_prev_hash or GENESIS_HASH, 0
     if head.first_seq > 1 and (problem := _checkpoint_problem(head)):
         return checked, problem
-    for entry in AuditEntry.objects.order_by("pk").iterator(chunk_size=2000):
+    entries = AuditEntry.objects.all()
+    if after is not None and after[0] >= head.first_seq:
+        expected_id, prev_hash = after[0] + 1, after[1]
+        entries = entries.filter(pk__gt=after[0], pk__lte=head.seq)
+    for entry in entries.order_by("pk").iterator(chunk_size=2000):
         if entry.pk < expected_id:
             return checked, ChainProblem(entry.pk, "kept before the retention checkpoint")
         if entry.pk != expected_id:

@@ -20,17 +20,20 @@ from django.utils.translation import gettext as _
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.models import Device
 
-from smartzone.access import ADMIN, SUPERVISOR, role_of
+from smartzone.access import ADMIN, SUPERVISOR, commander_of, role_of
 from smartzone.audit import audit_append
 
 log = logging.getLogger(__name__)
 
 
 def needs_otp(user) -> bool:
-    """Supervisors and admins (staff or superusers) must sign in with a second factor."""
+    """Supervisors, admins (staff or superusers) and commanders must sign in with a second
+    factor."""
     if not getattr(user, "is_authenticated", False):
         return False
-    return user.is_staff or user.is_superuser or role_of(user) in {SUPERVISOR, ADMIN}
+    if user.is_staff or user.is_superuser or role_of(user) in {SUPERVISOR, ADMIN}:
+        return True
+    return commander_of(user) is not None
 
 
 def session_verified(user, session) -> bool:

@@ -9,7 +9,7 @@ and each row is looked up first by its natural key, so a second run writes nothi
 from django.contrib.auth import get_user_model
 
 from smartzone import services
-from smartzone.models import Landmark, OfficerProfile, SafetyZone, Station
+from smartzone.models import Commander, Landmark, OfficerProfile, SafetyZone, Station
 
 ACTOR = "system:seed_demo"
 
@@ -86,6 +86,9 @@ ACCOUNTS = [
     ("admin", "admin-mukdahan-2026", "admin"),
     ("supervisor", "supervisor-mukdahan-2026", OfficerProfile.Role.SUPERVISOR),
     ("officer", "officer-mukdahan-2026", OfficerProfile.Role.OFFICER),
+    # Above the station: Mukdahan province's commander and the programme (read only).
+    ("province", "province-mukdahan-2026", Commander.Role.PROVINCE),
+    ("programme", "programme-mukdahan-2026", Commander.Role.PROGRAMME),
 ]
 
 
@@ -126,6 +129,11 @@ def seed() -> list[str]:
             continue
         if role == "admin":
             services.superuser_create(actor=ACTOR, username=username, password=password)
+        elif role in Commander.Role.values:
+            province = STATION["province"] if role == Commander.Role.PROVINCE else ""
+            services.commander_create(
+                actor=ACTOR, username=username, password=password, role=role, province=province
+            )
         else:
             services.officer_create(
                 actor=ACTOR, username=username, password=password, station=station, role=role

@@ -151,6 +151,53 @@ class OfficerProfile(models.Model):
         return self.role == self.Role.SUPERVISOR
 
 
+class Commander(models.Model):
+    """A person above the stations: a province's commander reads the stations of their province
+    (Station.province, by name), the programme reads every station. Commanders only read: no
+    service accepts them as an actor, and every look at a station's case is audited."""
+
+    class Role(models.TextChoices):
+        PROVINCE = "province", _("province commander")
+        PROGRAMME = "programme", _("programme")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="commander",
+        verbose_name=_("user"),
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    province = models.CharField(
+        _("province"),
+        max_length=100,
+        blank=True,
+        help_text=_("As the stations name it; empty for the programme."),
+    )
+
+    class Meta:
+        verbose_name = _("commander")
+        verbose_name_plural = _("commanders")
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(role="province") & ~models.Q(province=""))
+                | (models.Q(role="programme") & models.Q(province="")),
+                name="commander_province_only_for_province_role",
+            )
+        ]
+
+    def __str__(self) -> str:
+        where = self.province or _("all stations")
+        return f"{self.user.get_username()} ({self.get_role_display()}, {where})"
+
+    def clean(self) -> None:
+        if self.role == self.Role.PROVINCE and not self.province:
+            raise ValidationError({"province": _("A province commander needs a province.")})
+        if self.role == self.Role.PROGRAMME:
+            self.province = ""
+        if OfficerProfile.objects.filter(user_id=self.user_id).exists():
+            raise ValidationError(_("An officer of a station cannot also be a commander."))
+
+
 class AuditEntry(models.Model):
     """One write, append-only and hash-chained: `hash` covers this entry and `prev_hash`."""
 

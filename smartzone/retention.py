@@ -12,12 +12,13 @@ so that `manage.py verify_audit` still proves the kept entries intact.
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
+from smartzone import partitions
 from smartzone.audit import PURGE_ACTION, audit_append
 from smartzone.models import AuditEntry, AuditHead
 
@@ -98,17 +99,34 @@ def audit_purge(*, now: datetime | None = None, days: int | None = None) -> int:
         first_kept = keep.pk if keep else head.seq + 1
         first_kept_prev = keep.prev_hash if keep else head.hash
         count = AuditEntry.objects.filter(pk__lt=first_kept).count()
-        audit_append(
-            actor=SYSTEM,
-            action=PURGE_ACTION,
-            changes={
-                "retention_days": days,
-                "count": count,
-                "ids": [head.first_seq, first_kept - 1],
-                "first_kept": first_kept,
-                "first_kept_prev_hash": first_kept_prev,
-            },
-        )
+        changes = {
+            "retention_days": days,
+            "count": count,
+            "ids": [head.first_seq, first_kept - 1],
+            "first_kept": first_kept,
+            "first_kept_prev_hash": first_kept_prev,
+        }
+        # On PostgreSQL, a month whose every entry goes is dropped whole, not row by row.
+        whole = partitions_before("smartzone_auditentry", first_kept=first_kept, cutoff=cutoff)
+        if whole:
+            changes["partitions_dropped"] = [p.name for p in whole]
+        audit_append(actor=SYSTEM, action=PURGE_ACTION, changes=changes)
+        for partition in whole:
+            partitions.drop(partition.name)
         AuditEntry.objects.filter(pk__lt=first_kept).delete()
         AuditHead.objects.filter(pk=1).update(first_seq=first_kept, first_prev_hash=first_kept_prev)
     return count
+
+
+def partitions_before(table: str, *, cutoff: datetime, first_kept: int | None = None) -> list:
+    """Return TABLE's monthly partitions (PostgreSQL) that end by CUTOFF and, with FIRST_KEPT,
+    hold only ids below it: the ones retention drops whole."""
+    whole = []
+    for partition in partitions.monthly_partitions(table):
+        ends = datetime.combine(partitions.next_month(partition.month), datetime.min.time(), UTC)
+        if ends > cutoff:
+            continue
+        if first_kept is not None and (partition.last_id or 0) >= first_kept:
+            continue
+        whole.append(partition)
+    return whole

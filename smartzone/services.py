@@ -12,7 +12,7 @@ from django.forms.models import model_to_dict
 
 from smartzone import access
 from smartzone.audit import audit_append
-from smartzone.models import Landmark, OfficerProfile, SafetyZone, Station
+from smartzone.models import Commander, Landmark, OfficerProfile, SafetyZone, Station
 from smartzone.outbox import event_record
 
 # Fields whose values stay out of the audit trail (secrets) or are too bulky to repeat there.
@@ -188,3 +188,27 @@ def superuser_create(*, actor, username: str, password: str) -> None:
     audit_append(
         actor=actor, action="admin.created", obj=user, changes={"after": {"username": username}}
     )
+
+
+@transaction.atomic
+def commander_create(
+    *, actor, username: str, password: str, role: str, province: str = ""
+) -> Commander:
+    """Create a login for a commander above the stations: ROLE "province" (the stations of
+    PROVINCE) or "programme" (every station). Commanders read; they act on nothing."""
+    user_model = get_user_model()
+    user = user_model(username=username)
+    validate_password(password, user)
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    commander = Commander(user=user, role=role, province=province)
+    commander.full_clean()
+    commander.save()
+    audit_append(
+        actor=actor,
+        action="commander.created",
+        obj=commander,
+        changes={"after": {"username": username, "role": role, "province": commander.province}},
+    )
+    return commander

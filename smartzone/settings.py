@@ -396,6 +396,12 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Hourly, and idempotent: the first run after a week ends writes each station's report.
     "desk-weekly-reports": {"task": "desk.tasks.weekly_reports_generate", "schedule": 3600.0},
+    # Hourly and idempotent: the commanders' daily roll-ups, then their weekly exports.
+    "desk-station-days": {"task": "desk.tasks.station_days_update", "schedule": 3600.0},
+    "desk-comparison-exports": {
+        "task": "desk.tasks.comparison_exports_generate",
+        "schedule": 3600.0,
+    },
     # Retention purges (PDPA): daily.
     "incidents-personal-data-purge": {
         "task": "incidents.tasks.personal_data_purge",
@@ -407,6 +413,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 86400.0,
     },
     "audit-purge": {"task": "smartzone.tasks.audit_purge", "schedule": 86400.0},
+    # PostgreSQL: the next months' partitions of events, audit entries and positions.
+    "partitions-ensure": {"task": "smartzone.tasks.partitions_ensure", "schedule": 86400.0},
     # Hourly, and idempotent: backs up once a good backup is 20 hours old, so daily.
     "ops-backup-daily": {"task": "ops.tasks.backup_daily", "schedule": 3600.0},
 }

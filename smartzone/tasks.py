@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from smartzone import outbox, retention
+from smartzone import outbox, partitions, retention
 
 
 @shared_task
@@ -13,3 +13,9 @@ def outbox_relay() -> int:
 def audit_purge() -> int:
     """Delete audit entries past their retention, keeping the chain verifiable."""
     return retention.audit_purge()
+
+
+@shared_task
+def partitions_ensure() -> list[str]:
+    """Create the coming months' partitions (PostgreSQL; nothing on SQLite)."""
+    return partitions.ensure_ahead()

@@ -29,6 +29,7 @@ from cctv.models import AnalysisJob, Camera, CameraSite
 from community import network_services
 from community import services as community_services
 from community.models import Decision, Meeting, Partner
+from desk import comparison as desk_comparison
 from desk import services as desk_services
 from desk import stats as desk_stats
 from dispatch import services as dispatch_services
@@ -37,18 +38,24 @@ from incidents.models import Category
 from patrol import services as patrol_services
 from patrol.models import PatrolPoint
 from patrol.tokens import make_token
-from smartzone.models import OfficerProfile
+from smartzone import services as smartzone_services
+from smartzone.models import OfficerProfile, Station
 from sos import services as sos_services
 from sos.signing import signed_headers
 from tests.basemap_sample import write_sample
 from tests.cctv import faces
 from tests.cctv.conftest import make_entry
-from tests.conftest import make_officer
+from tests.conftest import PASSWORD, make_officer
 from tests.incidents.conftest import IN_ZONE, jpeg_bytes, upload
 from tests.patrol.conftest import MARKET, make_point
 
 PHONE_SOS_TOKEN = "matrix-phone-sos-token-0123456789"
 ROLES = ("anon", "citizen", "officer", "other", "super", "osuper", "admin", "device")
+# Commanders above the stations (smartzone.access): a province commander of STATION's province,
+# one of another province, and the programme. To every station's page and endpoint they are a
+# login without a station role, so a row of the eight roles above gives them the citizen's code;
+# the commanders' pages give all eleven.
+COMMANDERS = ("prov", "oprov", "prog")
 
 # GET and POST (empty body) status codes, one column per role, in the order of ROLES:
 #   anon     nobody logged in         citizen  a login without any police role
@@ -336,6 +343,40 @@ MATRIX = {
     "desk:report-pdf": ("302 403 200 404 200 404 200 302", "302 403 405 405 405 405 405 302"),
     "desk:report-csv": ("302 403 200 404 200 404 200 302", "302 403 405 405 405 405 405 302"),
     "desk:survey": ("200 200 200 200 200 200 200 200", "400 400 400 400 400 400 400 400"),
+    # The commanders' pages: read only (405 to a POST), each commander their own stations.
+    #                             GET: anon cit off oth sup osu adm dev prov oprov prog
+    "desk:commanders": (
+        "302 403 403 403 403 403 200 302 200 200 200",
+        "302 403 403 403 403 403 405 302 405 405 405",
+    ),
+    "desk:commander-csv": (
+        "302 403 403 403 403 403 200 302 200 200 200",
+        "302 403 403 403 403 403 405 302 405 405 405",
+    ),
+    "desk:commander-station": (
+        "302 403 403 403 403 403 200 302 200 404 200",
+        "302 403 403 403 403 403 405 302 405 405 405",
+    ),
+    "desk:commander-report": (
+        "302 403 403 403 403 403 200 302 200 404 200",
+        "302 403 403 403 403 403 405 302 405 405 405",
+    ),
+    "desk:commander-sos": (
+        "302 403 403 403 403 403 200 302 200 404 200",
+        "302 403 403 403 403 403 405 302 405 405 405",
+    ),
+    "desk:commander-exports": (
+        "302 403 403 403 403 403 200 302 200 200 200",
+        "302 403 403 403 403 403 405 302 405 405 405",
+    ),
+    "desk:commander-export-pdf": (
+        "302 403 403 403 403 403 200 302 200 404 200",
+        "302 403 403 403 403 403 405 302 405 405 405",
+    ),
+    "desk:commander-export-csv": (
+        "302 403 403 403 403 403 200 302 200 404 200",
+        "302 403 403 403 403 403 405 302 405 405 405",
+    ),
     # The schema is public: kiosk builders read the signing scheme there (tests/sos).
     "api-schema": ("200 200 200 200 200 200 200 200", "405 405 405 405 405 405 405 405"),
     "api-docs": ("200 200 200 200 200 200 200 200", "405 405 405 405 405 405 405 405"),
@@ -419,6 +460,11 @@ KWARGS = {
     "desk:report-detail": lambda w: {"pk": w["weekly_report"].pk},
     "desk:report-pdf": lambda w: {"pk": w["weekly_report"].pk},
     "desk:report-csv": lambda w: {"pk": w["weekly_report"].pk},
+    "desk:commander-station": lambda w: {"station_id": w["station"].pk},
+    "desk:commander-report": lambda w: {"station_id": w["station"].pk, "pk": w["report"].pk},
+    "desk:commander-sos": lambda w: {"station_id": w["station"].pk, "pk": w["sos"].pk},
+    "desk:commander-export-pdf": lambda w: {"pk": w["export"].pk},
+    "desk:commander-export-csv": lambda w: {"pk": w["export"].pk},
 }
 
 
@@ -474,7 +520,9 @@ def url_of(pieces, kwargs) -> str:
 
 
 @pytest.fixture
-def world(settings, tmp_path, station, zone, landmark, officer, supervisor, other_officer):
+def world(
+    settings, tmp_path, station, other_station, zone, landmark, officer, supervisor, other_officer
+):
     settings.CCTV_PRIVATE_ROOT = tmp_path / "private"
     settings.MAP_PMTILES_PATH = str(write_sample(tmp_path / "basemap" / "mukdahan.pmtiles"))
     defaults = import_module("incidents.migrations.0002_default_categories").DEFAULT_CATEGORIES
@@ -585,9 +633,15 @@ def world(settings, tmp_path, station, zone, landmark, officer, supervisor, othe
         step="done",
         photos=[upload("scene.jpg", jpeg_bytes())],
     )
+    Station.objects.filter(pk=station.pk).update(province="มุกดาหาร")
+    Station.objects.filter(pk=other_station.pk).update(province="นครพนม")
+    export, _ = desk_comparison.export_generate(
+        province="มุกดาหาร", week_start=desk_stats.last_complete_week(now)
+    )
     return {
         "assignment": assignment,
         "assignment_photo": assignment.photos.get(),
+        "export": export,
         "weekly_report": weekly_report,
         "basemap": Path(settings.MAP_PMTILES_PATH),
         "station": station,
@@ -620,6 +674,18 @@ def clients(world, citizen, officer, other_officer, supervisor, other_supervisor
     """Each role's user (None: nobody logged in)."""
     users = {"citizen": citizen, "officer": officer, "other": other_officer, "super": supervisor}
     users |= {"osuper": other_supervisor, "admin": admin_user}
+    for role, kind, province in (
+        ("prov", "province", "มุกดาหาร"),
+        ("oprov", "province", "นครพนม"),
+        ("prog", "programme", ""),
+    ):
+        users[role] = smartzone_services.commander_create(
+            actor="test",
+            username=f"commander-{role}",
+            password=PASSWORD,
+            role=kind,
+            province=province,
+        ).user
     return users | {"anon": None, "device": None}
 
 
@@ -636,7 +702,7 @@ MARKERS = (
     "Decision DX-6620",
     "Stolen bag DS-9902",
 )
-OUTSIDERS = ("anon", "citizen", "other", "osuper", "device")
+OUTSIDERS = ("anon", "citizen", "other", "osuper", "device", "oprov")
 
 
 def request(clients, world, role: str, method: str, url: str):
@@ -655,8 +721,10 @@ def request(clients, world, role: str, method: str, url: str):
 
 def codes(row: str) -> dict:
     values = [int(code) for code in row.split()]
-    assert len(values) == len(ROLES), f"{row!r}: one code per role {ROLES}"
-    return dict(zip(ROLES, values, strict=True))
+    if len(values) == len(ROLES):  # the commanders as the citizen, a login without the role
+        values += [values[ROLES.index("citizen")]] * len(COMMANDERS)
+    assert len(values) == len(ROLES + COMMANDERS), f"{row!r}: one code per role {ROLES}"
+    return dict(zip(ROLES + COMMANDERS, values, strict=True))
 
 
 def site_routes() -> dict:
@@ -690,7 +758,9 @@ def test_the_matrix(world, clients):
         assert resolve(url).route is not None, url
         for method, row in (("GET", get_row), ("POST", post_row)):
             expected = codes(row)
-            answers = {role: request(clients, world, role, method, url) for role in ROLES}
+            answers = {
+                role: request(clients, world, role, method, url) for role in ROLES + COMMANDERS
+            }
             actual = {role: answer.status_code for role, answer in answers.items()}
             for role in OUTSIDERS:
                 body = b"".join(answers[role]) if answers[role].streaming else answers[role].content
@@ -698,7 +768,7 @@ def test_the_matrix(world, clients):
                 leaks += [f"{method} {url} as {role} shows {seen}"] if seen else []
             errors += [f"{method} {url} as {r}" for r, code in actual.items() if code == 500]
             if actual != expected:
-                line = " ".join(f"{actual[r]:>3}" for r in ROLES)
+                line = " ".join(f"{actual[r]:>3}" for r in ROLES + COMMANDERS)
                 wrong.append(f"{key} {method} {url}: got {line}, table says {row}")
     assert not errors, "server errors:\n" + "\n".join(errors)
     assert not leaks, "the station's data shown to outsiders:\n" + "\n".join(leaks)
@@ -761,7 +831,7 @@ def test_only_the_admin_gets_into_the_admin(world, clients):
     wrong = []
     for key, pieces in admin_pages:
         url = url_of(pieces, {})
-        for role in ROLES:
+        for role in ROLES + COMMANDERS:
             code = request(clients, world, role, "GET", url).status_code
             if key == "admin:logout":
                 expected = 405 if role in ("admin",) else 302
