@@ -77,7 +77,8 @@ def test_the_api_docs_load_their_script_from_a_url_not_inline(client, admin_user
 def test_map_tiles_are_allowed_from_the_tile_server_only(client, db, settings):
     policy = directives(client.get("/"))
     expected = tile_origin(settings.MAP_TILES_URL)
-    assert policy["img-src"] == ["'self'", "data:", *([expected] if expected else [])]
+    # blob: for the live view's MJPEG frames, made in the page (cctv/live.js)
+    assert policy["img-src"] == ["'self'", "data:", "blob:", *([expected] if expected else [])]
 
 
 @pytest.mark.parametrize(
