@@ -144,7 +144,7 @@ def test_production_sends_hsts_and_the_csp_and_keeps_cookies_secure(tmp_path):
     assert seen["status"] == 404
     assert seen["hsts"] == "max-age=31536000; includeSubDomains; preload"
     assert "frame-ancestors 'none'" in seen["csp"]
-    assert "img-src 'self' data: https://tiles.example.org" in seen["csp"]
+    assert "img-src 'self' data: blob: https://tiles.example.org" in seen["csp"]
     assert "unsafe-inline" not in seen["csp"]
     assert seen["frame"] == "DENY"
     assert seen["nosniff"] == "nosniff"
