@@ -1,7 +1,9 @@
 """Helpers the bench scripts share: ports, a throwaway PostgreSQL database, percentiles."""
 
+import os
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -137,3 +139,36 @@ async def open_dashboard_socket(port: int, cookie: str, on_frame, after: str = "
             pass
 
     return sock, asyncio.create_task(read())
+
+
+def start_daphne(port: int, env: dict, **popen) -> subprocess.Popen:
+    """Start the platform's ASGI server (daphne) on loopback PORT with ENV; quiet by default."""
+    popen = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL} | popen
+    command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
+    command += ["--verbosity", "0", "smartzone.asgi:application"]
+    return subprocess.Popen(command, cwd=ROOT, env=env, **popen)
+
+
+def setup_django(tmp: Path, db_name: str) -> None:
+    """Set this process up as the platform on PostgreSQL database DB_NAME (embedded channel
+    layer, no tiles), migrated, with the demo stations."""
+    for name in ("REDIS_URL", "CHANNELS_PREFIX"):
+        os.environ.pop(name, None)
+    os.environ |= {
+        "DATABASE_URL": f"{PG}/{db_name}",
+        "DJANGO_SETTINGS_MODULE": "smartzone.settings",
+        "DATA_DIR": str(tmp / "data"),
+        "DEBUG": "0",
+        "MAP_TILES_URL": "",
+        "LOG_LEVEL": "WARNING",
+    }
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from smartzone import demo
+
+    demo.seed()

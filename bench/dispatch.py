@@ -25,8 +25,6 @@ import contextlib
 import json
 import math
 import os
-import subprocess
-import sys
 import time
 
 from common import (
@@ -37,6 +35,7 @@ from common import (
     kiosk_headers,
     percentile,
     recreate_database,
+    start_daphne,
     wait_for_port,
 )
 
@@ -256,24 +255,7 @@ def main():
     try:
         info = django_shell(SETUP.replace("range(N)", f"range({args.officers})"), env())
         port = free_port()
-        daphne = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "daphne",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                "--verbosity",
-                "0",
-                "smartzone.asgi:application",
-            ],
-            cwd=ROOT,
-            env=env(),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        daphne = start_daphne(port, env())
         wait_for_port(port, daphne, timeout=120)  # a loaded machine starts slowly
         sent_at, rang, accept_sent, accept_seen, no_officer, statuses = asyncio.run(
             run(port, info, args)

@@ -40,7 +40,15 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from common import ROOT, cpu_seconds, django_shell, free_port, percentile, wait_for_port  # noqa: E402
+from common import (  # noqa: E402
+    ROOT,
+    cpu_seconds,
+    django_shell,
+    free_port,
+    percentile,
+    start_daphne,
+    wait_for_port,
+)
 
 from tests.rtsp import ENCODERS, RtspServer  # noqa: E402
 
@@ -278,22 +286,7 @@ def main() -> None:
     made = django_shell(seed, env)
     print("seeded; starting the server", file=sys.stderr, flush=True)
     port = free_port()
-    daphne = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "daphne",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "smartzone.asgi:application",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    daphne = start_daphne(port, env)
     results = []
     try:
         wait_for_port(port, daphne)

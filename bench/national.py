@@ -33,36 +33,13 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import PG, ROOT, percentile, recreate_database  # noqa: E402
+from common import PG, percentile, recreate_database, setup_django  # noqa: E402
 
 DB_NAME = "sz_bench_national"
 PG = os.environ.get("BENCH_PG", PG)
 PROVINCE = "มุกดาหาร"
 PER_PROVINCE = 20
 DAYS = 730
-
-
-def setup_django(tmp: Path) -> None:
-    for name in ("REDIS_URL", "CHANNELS_PREFIX"):
-        os.environ.pop(name, None)
-    os.environ |= {
-        "DATABASE_URL": f"{PG}/{DB_NAME}",
-        "DJANGO_SETTINGS_MODULE": "smartzone.settings",
-        "DATA_DIR": str(tmp / "data"),
-        "DEBUG": "0",
-        "MAP_TILES_URL": "",
-        "LOG_LEVEL": "WARNING",
-    }
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    from smartzone import demo
-
-    demo.seed()
 
 
 def sql(statement: str, params=None) -> None:
@@ -172,7 +149,7 @@ def main() -> None:
     recreate_database(DB_NAME, pg=PG)
     begun = time.perf_counter()
     try:
-        setup_django(tmp)
+        setup_django(tmp, DB_NAME)
         from django.contrib.auth import get_user_model
         from django.db import connection
         from django.test import Client
