@@ -1,8 +1,11 @@
+from axes.apps import AppConfig as AxesAppConfig
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.apps import DefaultConfig as TotpAppConfig
 
 
 class SmartzoneConfig(AppConfig):
+    default = True  # this module holds other apps' configs too (below)
     name = "smartzone"
     verbose_name = _("Smart Safety Zone")
 
@@ -14,3 +17,12 @@ class SmartzoneConfig(AppConfig):
         )
 
         privacy.register()
+
+
+# Third-party apps under Thai names in the admin (their own labels are "Axes" and "otp_totp").
+class AxesConfig(AxesAppConfig):
+    verbose_name = _("Sign-in attempts")
+
+
+class TotpConfig(TotpAppConfig):
+    verbose_name = _("Two-step sign-in")

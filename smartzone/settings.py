@@ -99,9 +99,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "leaflet",
     "channels",
-    "axes",
+    "smartzone.apps.AxesConfig",  # axes, under a Thai name in the admin
     "django_otp",
-    "django_otp.plugins.otp_totp",
+    "smartzone.apps.TotpConfig",  # django_otp.plugins.otp_totp, likewise
     *PROJECT_APPS,
 ]
 
