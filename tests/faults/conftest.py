@@ -61,7 +61,7 @@ def app_via_proxy(db_proxy, tmp_path):
         env=env,
     )
     try:
-        wait_for_port(port, timeout=30, proc=proc)
+        wait_for_port(port, proc=proc)
         yield App(f"http://127.0.0.1:{port}", tmp_path / "data")
     finally:
         stop_process(proc)

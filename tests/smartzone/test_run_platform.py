@@ -46,7 +46,7 @@ def platform(tmp_path):
         start_new_session=True,  # its server and worker are ours to stop with it
     )
     try:
-        wait_for_port(port, timeout=120, proc=proc)
+        wait_for_port(port, proc=proc)
         yield f"http://127.0.0.1:{port}"
     finally:
         proc.send_signal(signal.SIGTERM)

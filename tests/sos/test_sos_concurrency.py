@@ -103,7 +103,7 @@ def second_asgi_server(asgi_server):
         env=env,
     )
     try:
-        wait_for_port(port, timeout=30, proc=proc)
+        wait_for_port(port, proc=proc)
         yield f"http://127.0.0.1:{port}"
     finally:
         stop_process(proc)
