@@ -157,18 +157,19 @@ def start_page(page, server, path, who, visit: Visit) -> bool:
     """
     from playwright.sync_api import Error as PlaywrightError
 
+    failed = None
     try:
         response = page.goto(server.url + path, wait_until="load")
-    except PlaywrightError as exc:
-        if "Download is starting" not in str(exc):
-            raise
-        response = None
-    if response is None:  # a download: the probe says what it was
+    except PlaywrightError as exc:  # a download, or a bodiless error such as a 405
+        failed = exc
+        # The probe (same cookies, nothing rendered) says what it was.
         response = page.request.get(server.url + path, headers={"Accept": "text/html"})
     content_type = response.headers.get("content-type", "")
     if response.status == 405 or "text/html" not in content_type:
         visit.skipped.append(f"{who} {path}: {response.status} {content_type.split(';')[0]}")
         return False
+    if failed is not None:  # an HTML page the browser could not open
+        raise failed
     visit.opened.append(f"{who} {path} {response.status}")
     return True
 
