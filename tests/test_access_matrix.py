@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from django.conf import settings
+from django.contrib.sessions.backends.base import UpdateError
 from django.core.cache import caches
 from django.core.files.base import ContentFile
 from django.test import Client
@@ -666,6 +668,7 @@ def world(
         "meeting": meeting,
         "decision": decision,
         "attachment": attachment,
+        "signed_in": SignedIn(),
     }
 
 
@@ -705,11 +708,39 @@ MARKERS = (
 OUTSIDERS = ("anon", "citizen", "other", "osuper", "device", "oprov")
 
 
+class SignedIn:
+    """Each role's session, signed in once and put back as it was after the sign-in before each
+    request: every request starts from a fresh login's session without a login per request."""
+
+    def __init__(self):
+        self.store = import_module(settings.SESSION_ENGINE).SessionStore
+        self.saved: dict = {}  # user pk -> (session key, the session's data after the login)
+
+    def client(self, user) -> Client:
+        client = Client()
+        if user is None:
+            return client
+        if user.pk in self.saved:
+            key, data = self.saved[user.pk]
+            session = self.store(key)
+            session._session_cache = dict(data)
+            try:
+                session.save()  # an update: the row is gone if a request ended the session
+            except UpdateError:
+                del self.saved[user.pk]
+            else:
+                client.cookies[settings.SESSION_COOKIE_NAME] = key
+                return client
+        client.force_login(user)
+        key = client.cookies[settings.SESSION_COOKIE_NAME].value
+        self.saved[user.pk] = (key, self.store(key).load())
+        return client
+
+
 def request(clients, world, role: str, method: str, url: str):
     caches["ratelimit"].clear()  # rate limits count per client address: each request afresh
-    client = Client()
-    if clients[role] is not None:
-        client.force_login(clients[role])  # afresh: a POST to the logout page ends the session
+    # Afresh: whatever a request did to its session (a POST to the logout page ends it) is undone.
+    client = world["signed_in"].client(clients[role])
     headers = {}
     if role == "device":
         kiosk = world["kiosk"]

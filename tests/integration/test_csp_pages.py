@@ -33,6 +33,7 @@ from django.urls.exceptions import Resolver404
 
 from smartzone.demo import ACCOUNTS
 from tests.conftest import pass_two_factor
+from tests.integration import test_crawl_thai as thai_crawl
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -136,27 +137,70 @@ def log_in(page, server, username, password):
 class Visit:
     def __init__(self):
         self.violations, self.errors, self.console, self.skipped, self.opened = [], [], [], [], []
+        self.thai: list[str] = []  # findings of the Thai checks (tests/integration/test_crawl_thai)
+        self.thai_read: list[str] = []  # the pages those checks read
+        self.api_docs: list[str] = []  # what the policy reported of the probe on the API docs
 
 
-def open_page(page, server, path, who, visit: Visit) -> list[str]:
-    """Open PATH, record what broke; return the same-origin links on it."""
-    # Ask first (same cookies, nothing rendered): a browser shows no page for a bodiless 405.
-    probe = page.request.get(server.url + path, headers={"Accept": "text/html"})
-    content_type = probe.headers.get("content-type", "")
-    if probe.status == 405 or "text/html" not in content_type:
-        visit.skipped.append(f"{who} {path}: {probe.status} {content_type.split(';')[0]}")
-        return []
-    response = page.goto(server.url + path, wait_until="load")
-    page.wait_for_timeout(150)  # let the page's scripts run after load
+# Pages opened at once, in tabs of the role's browser context: each tab gets its own full wait
+# after its load, and the waits of a batch overlap.
+TABS = 4
+SETTLE_MS = 150  # let the page's scripts run after load
+
+
+def start_page(page, server, path, who, visit: Visit) -> bool:
+    """Open PATH in PAGE; False (and noted as skipped) when it is no HTML page.
+
+    Skipped by rule: a 405 (a browser shows no page for a bodiless 405) and any answer that is
+    not HTML (a download aborts the navigation; JSON, images and the like are no page to run
+    code in). Whatever the navigation could not tell is asked again, without rendering.
+    """
+    from playwright.sync_api import Error as PlaywrightError
+
+    failed = None
+    try:
+        response = page.goto(server.url + path, wait_until="load")
+    except PlaywrightError as exc:  # a download, or a bodiless error such as a 405
+        failed = exc
+        # The probe (same cookies, nothing rendered) says what it was.
+        response = page.request.get(server.url + path, headers={"Accept": "text/html"})
+    content_type = response.headers.get("content-type", "")
+    if response.status == 405 or "text/html" not in content_type:
+        visit.skipped.append(f"{who} {path}: {response.status} {content_type.split(';')[0]}")
+        return False
+    if failed is not None:  # an HTML page the browser could not open
+        raise failed
     visit.opened.append(f"{who} {path} {response.status}")
+    return True
+
+
+def finish_page(page, path, who, visit: Visit, check=None) -> list[str]:
+    """Record the policy's violations on PAGE (opened at PATH), run the role's CHECK of the page
+    if it has one; return its same-origin links."""
     for v in page.evaluate("window.__csp || []"):
         visit.violations.append(
             f"{who} {path}: {v['directive']} blocked {v['blocked'] or '(inline)'} "
             f"at {v['source']}:{v['line']} {v['sample']!r}"
         )
+    if check is not None:
+        check(page, path, visit)
     return page.eval_on_selector_all(
         "a[href], form[action], img[src]", "els => els.map(e => e.href || e.action || e.src)"
     )
+
+
+def open_pages(tabs, server, paths, who, visit: Visit, check=None) -> list[list[str]]:
+    """Open PATHS (at most one per tab), let their scripts run, return each one's links."""
+    tabs = tabs[: len(paths)]
+    started = [
+        start_page(tab, server, path, who, visit) for tab, path in zip(tabs, paths, strict=True)
+    ]
+    if any(started):
+        tabs[0].wait_for_timeout(SETTLE_MS)  # every tab's load came before this wait began
+    return [
+        finish_page(tab, path, who, visit, check) if ok else []
+        for tab, path, ok in zip(tabs, paths, started, strict=True)
+    ]
 
 
 @pytest.fixture
@@ -193,7 +237,60 @@ def demo(transactional_db, django_user_model):
     )
 
 
+class ThaiChecks:
+    """The Thai checks of tests/integration/test_crawl_thai.py on what scripts write: the
+    officer's pages whose text is partly written by scripts (live feeds, maps, charts), read
+    once the page stops growing, on the crawl's own visit of each."""
+
+    def __init__(self):
+        self.msgids = thai_crawl.english_msgids() - {"officer", "supervisor", "admin"}
+        self.codes = re.compile(
+            r"(?<![\w/.-])("
+            + "|".join(map(re.escape, sorted(thai_crawl.codes_not_labels())))
+            + r")(?![\w/-])"
+        )
+
+    def __call__(self, page, path, visit: Visit):
+        if path not in thai_crawl.SCRIPTED_PAGES:
+            return
+        # The live feed and the maps fill in after load: wait until the page stops growing.
+        page.wait_for_function(
+            "() => { const n = document.body.innerText.length;"
+            " const same = window.__szLast === n; window.__szLast = n; return same; }",
+            polling=300,
+        )
+        lines = [" ".join(line.split()) for line in page.inner_text("body").splitlines()]
+        allowed, _why = thai_crawl.KNOWN_EXCEPTIONS.get(path, (set(), ""))
+        found = thai_crawl.problems_in([line for line in lines if line], self.msgids, self.codes)
+        visit.thai += [
+            f"{check}: {path}: {text!r}" for check, text in found if check not in allowed
+        ]
+        visit.thai_read.append(path)
+
+
+class ApiDocsCheck:
+    """The admin's visit of the API docs: the Swagger UI renders under the policy (its
+    operations drawn, no violation while it drew them), and the probe sees what the policy
+    blocks: an inline style set by script is reported."""
+
+    def __call__(self, page, path, visit: Visit):
+        from playwright.sync_api import expect
+
+        if path != "/api/v1/docs/":
+            return
+        expect(page.locator(".swagger-ui .opblock").first).to_be_visible(timeout=15_000)
+        assert page.locator(".swagger-ui .opblock").count() > 20
+        seen = len(page.evaluate("window.__csp"))
+        for v in page.evaluate("window.__csp"):
+            visit.violations.append(f"admin {path} (drawn): {v['directive']} {v['sample']!r}")
+        page.evaluate("document.body.setAttribute('style', 'color: red')")
+        page.wait_for_function(f"window.__csp.length > {seen}")
+        visit.api_docs += [v["directive"] for v in page.evaluate("window.__csp")[seen:]]
+
+
 def test_every_page_runs_under_the_content_security_policy(demo, browser, asgi_server):
+    """The policy on every page for every role; the officer's scripted pages are also read in
+    Thai after their scripts ran (one crawl, one server, one browser for both)."""
     server = asgi_server
     routes = platform_routes()
     fallback = arguments_fallback()
@@ -203,19 +300,21 @@ def test_every_page_runs_under_the_content_security_policy(demo, browser, asgi_s
     for who in ["anonymous", "officer", "supervisor", "admin"]:
         context = browser.new_context()
         context.add_init_script(INIT_SCRIPT)
-        page = context.new_page()
-        page.on(
-            "pageerror",
-            lambda exc, who=who, page=page: visit.errors.append(f"{who} {page.url}: {exc}"),
-        )
-        page.on(
-            "console",
-            lambda msg, who=who, page=page: (
-                msg.type == "error" and visit.console.append(f"{who} {page.url}: {msg.text}")
-            ),
-        )
+        tabs = [context.new_page() for _ in range(TABS)]
+        for page in tabs:
+            page.on(
+                "pageerror",
+                lambda exc, who=who, page=page: visit.errors.append(f"{who} {page.url}: {exc}"),
+            )
+            page.on(
+                "console",
+                lambda msg, who=who, page=page: (
+                    msg.type == "error" and visit.console.append(f"{who} {page.url}: {msg.text}")
+                ),
+            )
         if who != "anonymous":
-            log_in(page, server, who, passwords[who])
+            log_in(tabs[0], server, who, passwords[who])
+        check = {"officer": ThaiChecks(), "admin": ApiDocsCheck()}.get(who)
         # The admin's model pages only for the admin: the others are sent to its login page.
         mine = [r for r in routes if who == "admin" or r == "/admin/" or not r.startswith("/admin")]
         pending = [r for r in mine if concrete(r)]
@@ -223,28 +322,34 @@ def test_every_page_runs_under_the_content_security_policy(demo, browser, asgi_s
         waiting = {r: rx for r, rx in waiting.items() if not concrete(r)}
         done = set()
         while pending:
-            path = pending.pop(0)
-            if path in done:
-                continue
-            done.add(path)
-            for href in open_page(page, server, path, who, visit):
-                url = urlsplit(href)
-                if f"{url.scheme}://{url.netloc}" != server.url:
-                    continue
-                for route, rx in list(waiting.items()):
-                    if rx.match(url.path.lstrip("/")):
-                        try:
-                            resolve(url.path)
-                        except Resolver404:
-                            continue
-                        pending.append(url.path)
-                        del waiting[route]
+            batch = []
+            while pending and len(batch) < TABS:
+                path = pending.pop(0)
+                if path not in done:
+                    done.add(path)
+                    batch.append(path)
+            for links in open_pages(tabs, server, batch, who, visit, check):
+                for href in links:
+                    url = urlsplit(href)
+                    if f"{url.scheme}://{url.netloc}" != server.url:
+                        continue
+                    for route, rx in list(waiting.items()):
+                        if rx.match(url.path.lstrip("/")):
+                            try:
+                                resolve(url.path)
+                            except Resolver404:
+                                continue
+                            pending.append(url.path)
+                            del waiting[route]
+        extra = []
         for route in list(waiting):
             key = route.lstrip("/")
             if key in fallback:
-                if fallback[key] not in done:
-                    open_page(page, server, fallback[key], who, visit)
+                if fallback[key] not in done and fallback[key] not in extra:
+                    extra.append(fallback[key])
                 del waiting[route]
+        for start in range(0, len(extra), TABS):
+            open_pages(tabs, server, extra[start : start + TABS], who, visit)
         unreached &= set(waiting)
         context.close()
 
@@ -256,26 +361,6 @@ def test_every_page_runs_under_the_content_security_policy(demo, browser, asgi_s
     assert visit.errors == [], "uncaught errors:\n" + "\n".join(visit.errors)
     print("no page links to these and no argument is known:\n" + "\n".join(sorted(unreached)))
     assert len(visit.opened) > 50, report
-
-
-def test_the_api_docs_render_under_the_policy(browser, asgi_server, admin_user):
-    from playwright.sync_api import expect
-
-    from tests.conftest import PASSWORD
-
-    context = browser.new_context()
-    context.add_init_script(INIT_SCRIPT)
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    log_in(page, asgi_server, admin_user.username, PASSWORD)
-    page.goto(f"{asgi_server.url}/api/v1/docs/")
-    expect(page.locator(".swagger-ui .opblock").first).to_be_visible(timeout=15_000)
-    assert page.locator(".swagger-ui .opblock").count() > 20
-    assert page.evaluate("window.__csp") == []
-    assert errors == []
-    # The probe sees what the policy blocks: an inline style set by script is reported.
-    page.evaluate("document.body.setAttribute('style', 'color: red')")
-    page.wait_for_function("window.__csp.length > 0")
-    assert [v["directive"] for v in page.evaluate("window.__csp")] == ["style-src-attr"]
-    context.close()
+    assert sorted(visit.thai_read) == sorted(thai_crawl.SCRIPTED_PAGES), visit.thai_read
+    assert not visit.thai, "\n".join(sorted(set(visit.thai)))
+    assert visit.api_docs == ["style-src-attr"], visit.api_docs
