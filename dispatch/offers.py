@@ -96,7 +96,7 @@ def _after_offer(assignment_id: int, timeout_s: int, officer_id: int) -> None:
         tasks.offer_line_send.apply_async(
             (assignment_id,), countdown=line_delay_s(officer_id=officer_id)
         )
-    except Exception:  # no broker now: the periodic sweep expires it, LINE is retried by it
+    except Exception:  # no broker now: the periodic sweep expires it (LINE is not sent then)
         log.exception("assignment %s: its tasks could not be enqueued", assignment_id)
 
 

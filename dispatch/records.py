@@ -5,7 +5,6 @@ The writes themselves are by topic: offers (offering, and offers that time out),
 officer's taps), line (the LINE push of an offer); dispatch.services gathers them.
 """
 
-import logging
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,7 +19,6 @@ from smartzone.audit import audit_append
 from smartzone.outbox import event_record
 from sos.models import SosEvent
 
-log = logging.getLogger(__name__)
 SYSTEM = "system:dispatch"
 MAX_PHOTOS = 5
 
