@@ -290,9 +290,12 @@ def nearby_points(
 def _latest_positions(station_id: int) -> list[tuple]:
     """(officer id, lat, lng) of each latest position shared on the station's shifts on now."""
     latest = {}
-    rows = _positions_shared(station_id=station_id, now=timezone.now()).values_list(
-        "officer_id", "shift_id", "lat", "lng"
-    )
+    rows = _positions_shared(station_id=station_id, now=timezone.now())
+    if connection.vendor == "postgresql":  # the latest row of each, not the hour's (see above)
+        rows = rows.order_by("shift_id", "officer_id", "-reported_at", "-pk").distinct(
+            "shift_id", "officer_id"
+        )
+    rows = rows.values_list("officer_id", "shift_id", "lat", "lng")
     for officer_id, shift_id, o_lat, o_lng in rows:
         latest[(officer_id, shift_id)] = (officer_id, o_lat, o_lng)
     return list(latest.values())
