@@ -27,6 +27,7 @@ import contextlib
 import json
 import math
 import os
+import subprocess
 import time
 
 from common import (
@@ -264,9 +265,14 @@ def main():
             run(port, info, args)
         )
     finally:
-        if daphne:
-            daphne.terminate()
-            daphne.wait(timeout=10)
+        if daphne:  # a loaded machine's daphne may take long to close its sockets: the figures
+            daphne.terminate()  # are taken by then, so do not lose them over its exit
+            try:
+                daphne.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                print("daphne did not stop within 30 s of SIGTERM; killed", flush=True)
+                daphne.kill()
+                daphne.wait(timeout=10)
         recreate_database(DB_NAME, drop_only=True)
 
     offer = [(rang[s] - t) * 1000 for s, t in sent_at.items() if s in rang]
