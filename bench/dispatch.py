@@ -5,10 +5,12 @@ Run: .venv/bin/python bench/dispatch.py [--officers 50] [--seconds 120] [--rate 
 Makes its own PostgreSQL database (sz_bench_dispatch, dropped at the end), migrates it, adds a
 station whose policy offers each new SOS at once, a kiosk, a desk officer and --officers
 officers on a shift that is on now. Starts one daphne on a free port with REDIS_URL (its own
-Redis db). Each officer is a "phone": a station socket as that officer (what the phone page
-listens on) and a position shared every --share seconds. The kiosk posts signed SOS at --rate
-per second for --seconds. The offered officer's phone "rings" when the dispatch.offered frame
-for it arrives; it then taps accept at once, and "done" two seconds later (free again).
+Redis db). Each officer is a "phone": the officer's own socket /ws/officer/ (what the phone
+page listens on: only that officer's assignment events) and a position shared every --share
+seconds; the desk has the station's socket /ws/dashboard/ (every event). The kiosk posts
+signed SOS at --rate per second for --seconds. The offered officer's phone "rings" when the
+dispatch.offered frame for it arrives; it then taps accept at once, and "done" two seconds
+later (free again).
 
 Figures: offer (kiosk POST sent -> the offered officer's socket gets the offer), accept_seen
 (the phone's accept POST sent -> the desk's socket gets dispatch.accepted), and the whole
@@ -25,6 +27,7 @@ import contextlib
 import json
 import math
 import os
+import subprocess
 import time
 
 from common import (
@@ -110,7 +113,8 @@ async def run(port, info, args):
     import websockets
 
     origin = f"http://127.0.0.1:{port}"
-    url = f"ws://127.0.0.1:{port}/ws/dashboard/"
+    desk_url = f"ws://127.0.0.1:{port}/ws/dashboard/"
+    phone_url = f"ws://127.0.0.1:{port}/ws/officer/"
     n = len(info["officers"])
     sent_at: dict[int, float] = {}  # sos id -> kiosk POST sent
     tag_sent: dict[str, float] = {}
@@ -125,7 +129,7 @@ async def run(port, info, args):
     def count(what: str) -> None:
         statuses[what] = statuses.get(what, 0) + 1
 
-    async def connect(cookie):
+    async def connect(cookie, url):
         sock = await websockets.connect(
             url,
             additional_headers={"Cookie": cookie},
@@ -146,7 +150,7 @@ async def run(port, info, args):
             return r.status
 
     async def phone(session, i, officer_id, cookie, ready):
-        sock = await connect(cookie)
+        sock = await connect(cookie, phone_url)
         ready.set()
 
         async def share():
@@ -184,7 +188,7 @@ async def run(port, info, args):
             await sock.close()
 
     async def desk(ready):
-        sock = await connect(info["desk"])
+        sock = await connect(info["desk"], desk_url)
         ready.set()
         try:
             async for raw in sock:
@@ -261,9 +265,14 @@ def main():
             run(port, info, args)
         )
     finally:
-        if daphne:
-            daphne.terminate()
-            daphne.wait(timeout=10)
+        if daphne:  # a loaded machine's daphne may take long to close its sockets: the figures
+            daphne.terminate()  # are taken by then, so do not lose them over its exit
+            try:
+                daphne.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                print("daphne did not stop within 30 s of SIGTERM; killed", flush=True)
+                daphne.kill()
+                daphne.wait(timeout=10)
         recreate_database(DB_NAME, drop_only=True)
 
     offer = [(rang[s] - t) * 1000 for s, t in sent_at.items() if s in rang]

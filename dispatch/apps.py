@@ -27,3 +27,9 @@ class DispatchConfig(AppConfig):
         registry.register_queue_provider("unit", selectors.queue_items, rank=5)
         registry.register_dashboard_script("dispatch/dashboard.js")
         registry.register_dashboard_nav("dispatch:phone", _("My assignments"))
+
+        from django.urls import path
+
+        from dispatch.consumers import OfficerConsumer
+
+        registry.register_websocket_routes([path("ws/officer/", OfficerConsumer.as_asgi())])

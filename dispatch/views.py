@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from dispatch import selectors, services
+from dispatch import presence, selectors, services
 from dispatch.models import Assignment, AssignmentPhoto
 from patrol import selectors as patrol_selectors
 from patrol.views import _share_context
@@ -86,7 +86,8 @@ def phone(request, pk: int | None = None):
             "officer": request.user.pk,
             "station": station.station_id if station else None,
             "mineUrl": reverse("dispatch:mine"),
-            "socketPath": "/ws/dashboard/",
+            "socketPath": "/ws/officer/",
+            "pingMs": presence.PING_S * 1000,
             "focus": pk,
             "sw": reverse("dispatch:sw"),
             "ui": {

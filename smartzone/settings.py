@@ -315,6 +315,9 @@ LINE_API_HOST = env("LINE_API_HOST", "https://api.line.me")
 # addresses are refused otherwise; cloud metadata addresses always are.
 CAMERA_NETWORKS = env_list("CAMERA_NETWORKS", "")
 COMMUNITY_BATCH_STALE_SECONDS = float(env("COMMUNITY_BATCH_STALE_SECONDS", "900"))
+# An offer to an officer whose phone page is open rings there; it goes to their LINE account as
+# well only if not accepted within this many seconds (closed page: at once). dispatch/presence.py
+DISPATCH_LINE_GRACE_S = int(env("DISPATCH_LINE_GRACE_S", "15"))
 # Retention of personal data (PDPA), in days; the purge tasks run daily (smartzone/retention.py,
 # README "Retention of personal data"). Reports and SOS events keep everything while open.
 # Reporter's name, phone and IP address on reports, and the callback phone of an SOS: blanked

@@ -2,10 +2,12 @@
 """With the phone page closed, the offer reaches the officer's linked LINE account through the
 real SDK against the local LINE server, with its retry key; runs again send nothing twice."""
 
+from datetime import timedelta
+
 import pytest
 
 from community.models import SupervisorLineLink
-from dispatch import services, tasks
+from dispatch import presence, services, tasks
 from dispatch.models import Assignment
 from smartzone.models import AuditEntry
 from tests.community.conftest import eager_celery, line_network  # noqa: F401 (fixtures)
@@ -61,3 +63,52 @@ def test_nothing_goes_to_an_officer_without_a_link_or_after_accepting(
     services.assignment_step(actor=dave, assignment_id=a.pk, step="accept")
     assert services.offer_line_push(assignment_id=a.pk) is None
     assert fake_line.sends("/v2/bot/message/push") == []
+
+
+@pytest.fixture
+def page_open(officer):
+    """The officer's phone page is open (its socket marked them present)."""
+    presence.page_opened(officer.pk)
+    yield
+    presence.page_closed(officer.pk)
+
+
+def test_with_the_page_closed_the_push_goes_at_once(
+    fake_line, channel, linked, positions, sos, officer, supervisor
+):
+    presence.page_closed(officer.pk)
+    a = services.assignment_offer(
+        actor=supervisor, kind="sos", item_id=sos.pk, officer_id=officer.pk
+    )
+    assert services.line_delay_s(officer_id=officer.pk) == 0
+    assert services.offer_line_push(assignment_id=a.pk, now=a.offered_at) is None
+    assert len(fake_line.accepted) == 1
+
+
+def test_an_open_page_rings_first_and_an_accepted_offer_never_goes_to_line(
+    settings, fake_line, channel, linked, positions, sos, officer, supervisor, page_open
+):
+    settings.DISPATCH_LINE_GRACE_S = 15
+    a = services.assignment_offer(
+        actor=supervisor, kind="sos", item_id=sos.pk, officer_id=officer.pk
+    )
+    assert services.line_delay_s(officer_id=officer.pk) == 15
+    # The task comes early (a retry, the broker): it waits for the rest of the grace.
+    assert services.offer_line_push(assignment_id=a.pk, now=a.offered_at + timedelta(seconds=5))
+    services.assignment_step(actor=officer, assignment_id=a.pk, step="accept")
+    later = a.offered_at + timedelta(seconds=16)
+    assert services.offer_line_push(assignment_id=a.pk, now=later) is None
+    assert fake_line.requests == []
+
+
+def test_an_open_page_whose_offer_is_not_accepted_in_the_grace_goes_to_line_too(
+    settings, fake_line, channel, linked, positions, sos, officer, supervisor, page_open
+):
+    settings.DISPATCH_LINE_GRACE_S = 15
+    a = services.assignment_offer(
+        actor=supervisor, kind="sos", item_id=sos.pk, officer_id=officer.pk
+    )
+    assert services.offer_line_push(assignment_id=a.pk, now=a.offered_at) == 15
+    assert fake_line.requests == []
+    assert services.offer_line_push(assignment_id=a.pk, now=a.offer_due_at) is None
+    assert [r.body["to"] for r in fake_line.accepted] == [LINE_ID]

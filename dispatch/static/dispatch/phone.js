@@ -1,4 +1,4 @@
-/* The officer's phone: my status and my assignments, live over the station's socket. A new
+/* The officer's phone: my status and my assignments, live over my own socket (/ws/officer/). A new
  * offer rings and vibrates until it is accepted (sound needs the visible "turn on sound" tap,
  * as on the desk); each step is one tap, written by the server's services. */
 (function () {
@@ -10,7 +10,6 @@
   var empty = document.getElementById("no-assignment");
   var statusNode = document.getElementById("my-status");
   var live = document.getElementById("live-state");
-  var lastId = 0;
   var drawn = {};  // assignment id -> {json, node, map}
   var myPosition = null;
 
@@ -252,23 +251,27 @@
   var backoff = 1000;
   function connect() {
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    var socket = new WebSocket(scheme + location.host + config.socketPath + "?after=" + (lastId || ""));
-    socket.onopen = function () { backoff = 1000; };
+    var socket = new WebSocket(scheme + location.host + config.socketPath);
+    var ping = null;
+    socket.onopen = function () {
+      backoff = 1000;
+      // "My page is open": while it pings, an offer rings here and LINE waits (dispatch/presence.py).
+      ping = setInterval(function () { socket.send(JSON.stringify({ type: "ping" })); }, config.pingMs);
+    };
     socket.onmessage = function (message) {
       var data = JSON.parse(message.data);
       if (data.type === "ready") {
-        lastId = Math.max(lastId, data.last_id || 0);
         live.dataset.state = "live";
         live.textContent = t("live");
         load();
         return;
       }
       if (data.type !== "event") { return; }
-      var event = data.event;
-      lastId = Math.max(lastId, event.id);
+      var event = data.event;  // the socket carries only my own assignments' events
       if (event.kind.indexOf("dispatch.") === 0 && event.payload.officer === config.officer) { load(); }
     };
     socket.onclose = function () {
+      clearInterval(ping);
       live.dataset.state = "offline";
       live.textContent = t("offline");
       setTimeout(connect, backoff);
