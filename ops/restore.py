@@ -2,6 +2,7 @@
 nothing: the target is looked at first, then the whole archive is decrypted into a staging
 folder and checked member by member; only then are the database and the files put in place."""
 
+import gzip
 import os
 import shutil
 import sqlite3
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from django.db import connection, connections
 
-from ops.archive import _pg_params, file_roots, read_archive
+from ops.archive import COPY_BLOCK, _pg_params, file_roots, read_archive
 from smartzone.audit import audit_verify
 
 
@@ -66,6 +67,12 @@ def restore_archive(path: Path, secret: str, work_dir: Path | None = None) -> di
 def _restore_database(dump: Path, engine: str) -> None:
     if engine == "postgresql":
         _params, env = _pg_params()
+        if dump.suffix == ".gz":  # gzipped here at backup (older archives: pg_dump compressed)
+            plain = dump.with_suffix("")
+            with gzip.open(dump, "rb") as source, open(plain, "wb") as out:
+                shutil.copyfileobj(source, out, COPY_BLOCK)
+            dump.unlink()
+            dump = plain
         done = subprocess.run(  # noqa: S603 - fixed arguments
             [
                 shutil.which("pg_restore") or "pg_restore",
