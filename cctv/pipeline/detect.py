@@ -4,10 +4,10 @@ YuNet finds faces down to about 16 px wide. A photo is searched whole, shrunk to
 DETECT_MAX_SIDE. A video frame, where the smallest face sought (`min_face_px`, in frame
 pixels) would shrink below 16 px in that view, is searched at a finer scale instead, so a
 40 px face in a 2688 x 1520 frame is seen at 20 px rather than 10; a small coarse pass finds
-the faces too big for the fine one. When the scene gate says where the frame changed (`changed`), only the regions
-around those changes are searched, cut out at the fine scale: a passer-by costs the detector
-the pixels around them, not the whole frame. Boxes are mapped back to frame pixels and
-de-duplicated (non-maximum suppression).
+the faces too big for the fine one. When the scene gate says where the frame changed
+(`changed`), only the regions around those changes are searched, cut out at the fine scale:
+a passer-by costs the detector the pixels around them, not the whole frame. Boxes are mapped
+back to frame pixels and de-duplicated (non-maximum suppression).
 """
 
 import os
