@@ -19,6 +19,7 @@ from cctv.pipeline import (
     Evidence,
     FaceCounts,
     QualityFloor,
+    SceneGate,
     VideoError,
     analyse_frames,
     read_clip,
@@ -27,6 +28,7 @@ from cctv.pipeline import (
 from cctv.pipeline.detect import FIND_FACE_PX, detect_faces
 from cctv.pipeline.embed import FaceEmbedder
 from cctv.pipeline.rtsp import stream_reason
+from cctv.pipeline.scene import WHOLE_EVERY_S
 from cctv.pipeline.video import clip_info, grab_one_frame
 
 log = logging.getLogger(__name__)
@@ -194,6 +196,9 @@ def _run(job: AnalysisJob, counts: FaceCounts) -> None:
             floor=QualityFloor.from_settings(settings),
             evidence=Evidence.from_settings(settings),
             find_face_px=int(getattr(settings, "CCTV_FACE_FIND_PX", FIND_FACE_PX)),
+            gate=SceneGate(
+                whole_every_s=float(getattr(settings, "CCTV_FACE_WHOLE_EVERY_S", WHOLE_EVERY_S))
+            ),
             counts=counts,
         ):
             analysis.match_record(

@@ -353,6 +353,10 @@ CCTV_FACE_MIN_SHARPNESS = float(env("CCTV_FACE_MIN_SHARPNESS", "10"))
 CCTV_FACE_MAX_YAW = float(env("CCTV_FACE_MAX_YAW", "0.8"))
 CCTV_FACE_MIN_SCORE = float(env("CCTV_FACE_MIN_SCORE", "0.7"))
 CCTV_FACE_FIND_PX = int(env("CCTV_FACE_FIND_PX", "32"))
+# Seconds of stream time between whole-frame face searches (between them the detector searches
+# only where the scene changed and around open tracks): a face that stands still and was never
+# detected is found within this long. Shorter costs more per camera (cctv/README.md).
+CCTV_FACE_WHOLE_EVERY_S = float(env("CCTV_FACE_WHOLE_EVERY_S", "3"))
 CCTV_MATCH_FRAMES = int(env("CCTV_MATCH_FRAMES", "3"))
 CCTV_MATCH_STRONG = float(env("CCTV_MATCH_STRONG", "0.47"))
 CCTV_MATCH_THRESHOLD = float(env("CCTV_MATCH_THRESHOLD", "0.55"))

@@ -26,8 +26,11 @@ CROPS_KEPT = 3
 # A track that matched nobody is compared again after RECHECK_S seconds of its own time, or
 # sooner if its face is BETTER_WIDTH times wider or BETTER_YAW less turned (yaw, see quality.py)
 # than the best one compared so far: never often (embeddings are the costliest step), never
-# never (a face that joined another's track must still be checked).
+# never (a face that joined another's track must still be checked). A track already settled
+# (a strong match, or as many embeddings as evidence allows) has nothing left to prove: it is
+# compared again only when its face is clearly better, or after RECHECK_SETTLED_S.
 RECHECK_S = 2.0
+RECHECK_SETTLED_S = 10.0
 BETTER_WIDTH = 1.2
 BETTER_YAW = 0.15
 CROP_HEIGHT = 160
@@ -63,7 +66,8 @@ class FaceCounts:
 def _worth_a_look(track: Track, face) -> bool:
     """Whether FACE, now on TRACK, should be compared again (see RECHECK_S)."""
     data = track.data
-    if track.last_time - data["embedded_time"] >= RECHECK_S:
+    wait = RECHECK_SETTLED_S if data.get("settled") else RECHECK_S
+    if track.last_time - data["embedded_time"] >= wait:
         return True
     widest, straightest = data["best_look"]
     return face.w >= widest * BETTER_WIDTH or yaw(face) <= straightest - BETTER_YAW
@@ -203,7 +207,7 @@ def analyse_frames(
             if not len(matcher):
                 faces = []
                 gate.forget()  # once someone is on the watchlist again, look afresh
-            elif gate.needs_detection(frame):
+            elif gate.needs_detection(frame, time_s):
                 faces = detect_faces(
                     frame,
                     min_score=min_score,

@@ -8,6 +8,7 @@ import pytest
 
 from cctv.pipeline import FaceEmbedder, SceneGate, WatchlistMatcher, analyse_frames, detect_faces
 from cctv.pipeline.analyse import RECHECK_S
+from cctv.pipeline.scene import WHOLE_EVERY_S
 from tests.cctv import faces
 
 BIDEN = 7
@@ -65,6 +66,50 @@ def test_the_gate_asks_for_a_whole_frame_search_every_refresh_interval_while_thi
     assert wholes == [True, False, False, False] * 2 + [True]
 
 
+@pytest.mark.parametrize("fps", [1, 5])
+def test_while_things_move_the_whole_frame_is_searched_every_few_seconds_of_stream_time(fps):
+    biden = faces.photo("joe_biden", 3)
+    frames = faces.walk([(biden, 80, 100, 200)], 5, (640, 360), step_px=(20, 0))
+    gate = SceneGate()
+    wholes = []
+    for k in range(10 * fps):
+        assert gate.needs_detection(frames[k % 5], k / fps)  # he moves in every frame
+        if gate.changed is None:
+            wholes.append(k / fps)
+    # Whatever the sampling rate: at the start, then every WHOLE_EVERY_S seconds.
+    assert wholes == [n * WHOLE_EVERY_S for n in range(int(10 / WHOLE_EVERY_S) + 1)]
+
+
+def test_a_face_that_stands_still_and_was_never_detected_is_found_within_seconds(matcher):
+    """Joe Biden comes slowly out of the shade and stands still while Obama walks by: no
+    sample differs from the last one by enough to count as change where Biden is, so only a
+    whole-frame search can find him. Sampled at 1 fps, that search (every 10th detection, as
+    it was) could wait 10 s after he became visible; now it comes every WHOLE_EVERY_S of
+    stream time."""
+    biden, obama = faces.photo("joe_biden", 3), faces.photo("barack_obama", 1)
+    frames = []
+    for k in range(30):
+        walker = (obama, 80, 40 + 25 * k, 60)
+        without = faces.street_frame([walker], (1280, 720), seed=k).astype(np.float32)
+        with_him = faces.street_frame([walker, (biden, 90, 900, 420)], (1280, 720), seed=k)
+        # From the 8th second, at most 255/31 = 8 grey levels a sample: never "change".
+        share = float(np.clip((k - 8) / 31, 0, 1))
+        frames.append((without * (1 - share) + with_him * share).round().astype(np.uint8))
+    # The first second in which the detector, searching the whole frame, could see him.
+    seen_from = next(
+        k for k, frame in enumerate(frames) if any(f.x > 800 for f in detect_faces(frame))
+    )
+    assert 8 < seen_from < 25
+
+    gate = SceneGate()
+    found = list(analyse_frames(enumerate_samples(frames, fps=1), matcher, gate=gate))
+
+    assert [(a.match.entry_id, a.tier) for a in found] == [(BIDEN, "strong")]
+    assert seen_from <= found[0].start_time <= seen_from + WHOLE_EVERY_S
+    assert gate.skips == 0  # Obama walked in every sample: every one went to the detector
+    assert gate.wholes == 1 + (len(frames) - 1) // WHOLE_EVERY_S
+
+
 class CountingEmbedder(FaceEmbedder):
     def __init__(self):
         self.chips = 0
@@ -104,5 +149,5 @@ def test_the_enrolled_man_still_raises_one_strong_alert_from_consecutive_frames(
     assert embedder.chips == 1 + 3  # Obama once; Biden in three frames, then settled
 
 
-def enumerate_samples(frames):
-    return ((i, i / 5.0, frame) for i, frame in enumerate(frames))
+def enumerate_samples(frames, fps=5):
+    return ((i, i / fps, frame) for i, frame in enumerate(frames))
