@@ -218,7 +218,10 @@ class LiveStream:
     def _open(self) -> cv2.VideoCapture | None:
         ms = int(self.timeout_s * 1000)
         params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, ms, cv2.CAP_PROP_READ_TIMEOUT_MSEC, ms]
-        with ffmpeg_options(self.url):  # network protocols only (smartzone.net)
+        # Network protocols only (smartzone.net); RTSP over TCP: over UDP a reader thread
+        # starved of CPU for a moment (a shared machine) loses packets, and pictures with them.
+        tcp = "rtsp_transport;tcp" if self.url.lower().startswith("rtsp") else ""
+        with ffmpeg_options(self.url, tcp):
             capture = cv2.VideoCapture(self.url, cv2.CAP_FFMPEG, params)
         if capture.isOpened():
             return capture

@@ -101,7 +101,9 @@ def frames_launch(directory: Path, *, fps: float, codec: str = "h264", kbps: int
 
     Frame i of the n in DIRECTORY is on the stream at (i + k*n) / FPS seconds after the mount
     started playing (the `playing` time), for the k-th loop. H.264 and H.265 are encoded once
-    here (`encode_clip`) and served without encoding again; MJPEG is encoded live.
+    here (`encode_clip`) and served without encoding again, in phase with the wall clock: the
+    loop starts at every multiple of n / FPS seconds since the epoch (`playing` is one), so a
+    test knows when frame i is on the stream before it connects. MJPEG is encoded live.
     """
     if codec in ("h264", "h265"):
         return f"clip:{codec}:{fps:g}:{encode_clip(directory, fps=fps, codec=codec, kbps=kbps)}"

@@ -5,13 +5,15 @@ Run as `/usr/bin/python3 tests/rtsp/serve.py --port N [--user U --password P --a
 named pay0 (tests/rtsp/__init__.py builds them), or `clip:CODEC:FPS:FILE`: an H.264 or H.265
 elementary stream encoded beforehand (`--encode`), served in a loop at FPS without encoding
 anything, so the camera keeps real time however busy the machine is (its access units are
-pushed on the pipeline clock with regular timestamps; after a stall the stream goes on from the
-next keyframe at the current time, as a camera's clock does). Every mount is shared: all
+pushed on the pipeline clock with regular timestamps, the loop in phase with the wall clock;
+after a stall the stream goes on from the next keyframe at the current time, as a camera's
+clock does). Every mount is shared: all
 clients of one path are served by one pipeline, as a camera does.
 
 The server prints one line per event on stdout, which the fixture reads: `ready PORT`,
 `connected N`, `closed N` (N = clients open now) and `playing PATH EPOCH` (wall time at which
-that mount's pipeline started playing; for a clip, the wall time of its first frame).
+that mount's pipeline started playing; for a clip, the wall time at which the loop being
+served started: a multiple of the loop's length since the epoch).
 
 `serve.py --encode OUT --frames DIR --count N --fps F --codec h264|h265 --kbps K` encodes the
 JPEGs DIR/000000.jpg .. N-1 once, as a camera's encoder would (one keyframe a second, no
@@ -108,8 +110,10 @@ def clip_launch(codec: str, fps: float) -> str:
 
 
 def feed(appsrc, units, fps: float, path: str) -> None:
-    """Push UNITS into APPSRC in a loop, unit g at running time t0 + g / FPS, where t0 is the
-    running time when the pipeline first played; end when the pipeline stops."""
+    """Push UNITS into APPSRC in a loop at FPS, on the wall clock's phase: the loop of n units
+    starts at every wall time that is a multiple of n / FPS seconds since the epoch (so a test
+    knows when a frame is on the stream before any client connects), from the first keyframe
+    due once the pipeline plays; end when the pipeline stops."""
     playing = Gst.State.PLAYING
     deadline = time.monotonic() + 30
     while appsrc.get_state(0)[1] != playing:
@@ -117,9 +121,14 @@ def feed(appsrc, units, fps: float, path: str) -> None:
             return
         time.sleep(0.005)
     clock = appsrc.get_clock()
-    t0 = clock.get_time() - appsrc.get_base_time()
-    say("playing", path, f"{time.time():.3f}")
-    n, g = len(units), 0
+    n = len(units)
+    running, wall = clock.get_time() - appsrc.get_base_time(), time.time()
+    anchor = wall - wall % (n / fps)  # wall time of unit 0 of the current loop
+    t0 = running + round((anchor - wall) * Gst.SECOND)  # its running time (may be < 0)
+    say("playing", path, f"{anchor:.3f}")
+    g = math.ceil((wall - anchor) * fps)
+    while not units[g % n][1]:
+        g += 1
     while True:
         state = appsrc.get_state(0)[1]
         if state != playing:
@@ -127,7 +136,7 @@ def feed(appsrc, units, fps: float, path: str) -> None:
                 return
             time.sleep(0.01)
             continue
-        pts = t0 + int(g * Gst.SECOND / fps)
+        pts = t0 + round(g * Gst.SECOND / fps)
         now = clock.get_time() - appsrc.get_base_time()
         if now > pts + Gst.SECOND // 2:
             # Paused, or starved of CPU for half a second: go on where the time says, from a
@@ -141,7 +150,7 @@ def feed(appsrc, units, fps: float, path: str) -> None:
         data, _key = units[g % n]
         buffer = Gst.Buffer.new_wrapped(data)
         buffer.pts = buffer.dts = pts
-        buffer.duration = int(Gst.SECOND / fps)
+        buffer.duration = round(Gst.SECOND / fps)
         if appsrc.emit("push-buffer", buffer) != Gst.FlowReturn.OK:
             return
         g += 1
