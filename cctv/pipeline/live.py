@@ -11,8 +11,7 @@ anchored at the live edge (not at the frames FFmpeg buffered while it spent seco
 and probing the stream, which come out late all at once): there, a frame's arrival less its
 timestamp, at its least, is the stream's start in wall time plus the network's small delay
 (`CaptureClock`). The least is taken over the last minute only, so a camera whose clock runs
-slow is followed over hours of watching, and a jump in the stream's timestamps is followed
-within seconds.
+slow is followed over hours of watching.
 
 When the stream drops, or cannot be opened, the thread asks the camera why
 (`rtsp.stream_reason`) and reconnects with backoff until the watch window ends; the seconds
@@ -48,28 +47,22 @@ class CaptureClock:
     its least over the last WINDOW_S is the offset (a sliding minimum: a late frame now and then
     does not move it). Over a window, a camera clock that runs slow or fast by a few hundred
     parts per million (seconds a day) drifts by milliseconds, so the stamps stay right over
-    hours. When every frame for CONFIRM_S has arrived more than JUMP_S later than the offset
-    says (the camera's clock jumped back, or FFmpeg re-based the timestamps on a sender
-    report), the clock is re-anchored at once instead of waiting for the window to pass.
+    hours; a jump forward of the timestamps is followed at once, a jump back within WINDOW_S.
+
+    A jump back is not followed sooner on purpose: frames arriving later than the offset says
+    look the same whether the timestamps jumped or the reader is behind (starved of CPU, it
+    reads a backlog, and when decoding takes longer than a frame's time even the pacing of the
+    reads cannot tell), and following a backlog would stamp every alert late by it.
     """
 
-    def __init__(self, window_s: float = 60.0, jump_s: float = 1.0, confirm_s: float = 2.0):
-        self.window_s, self.jump_s, self.confirm_s = window_s, jump_s, confirm_s
+    def __init__(self, window_s: float = 60.0):
+        self.window_s = window_s
         self.offset: float | None = None
-        self.reanchored = 0
         self._lows: deque[tuple[float, float]] = deque()  # (arrival, delay), delays ascending
-        self._far_since: float | None = None
 
     def note(self, stream_t: float, arrived: float) -> None:
         """Note a frame of the live edge: timestamp STREAM_T arrived at wall time ARRIVED."""
         delay = arrived - stream_t
-        if self.offset is not None and delay - self.offset > self.jump_s:
-            self._far_since = arrived if self._far_since is None else self._far_since
-            if arrived - self._far_since >= self.confirm_s:
-                self._lows.clear()
-                self.reanchored += 1
-        else:
-            self._far_since = None
         lows = self._lows
         while lows and lows[-1][1] >= delay:
             lows.pop()
