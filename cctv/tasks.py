@@ -315,6 +315,13 @@ class _LiveReport:
         if self.stream is None:
             return
         self.stream.close()
+        if self.told[0] == "reconnecting" and self.job.camera_id is not None:
+            # The watch ends while the camera is down: it is offline (for the reason last
+            # found), not "reconnecting" until the next health probe.
+            reason = self.stream.reason
+            label = str(AnalysisJob.LiveReason(reason).label) if reason else ""
+            services.camera_status_record(camera_id=self.job.camera_id, online=False, reason=label)
+            self.told = ("", "")
         # The last figures of this run, for the job page (the job may already be over).
         analysis.job_live_figures(
             job_id=self.job.pk,

@@ -256,17 +256,19 @@ _ffmpeg_options_lock = threading.Lock()
 
 
 @contextmanager
-def ffmpeg_options(source: str):
+def ffmpeg_options(source: str, extra: str = ""):
     """Open an OpenCV FFmpeg capture of SOURCE inside this block (only the opening).
 
     A local path is opened as FFmpeg would; anything else (a URL, `file:`, `concat:`) with the
-    network protocols only. OpenCV reads OPENCV_FFMPEG_CAPTURE_OPTIONS at each open, from the
-    process's environment: the lock keeps concurrent opens from seeing each other's value.
+    network protocols only, and EXTRA (FFmpeg options as OpenCV takes them, `key;value|...`).
+    OpenCV reads OPENCV_FFMPEG_CAPTURE_OPTIONS at each open, from the process's environment:
+    the lock keeps concurrent opens from seeing each other's value.
     """
     with _ffmpeg_options_lock:
         previous = os.environ.pop(FFMPEG_OPTIONS_VARIABLE, None)
         if _URL.match(source):
-            os.environ[FFMPEG_OPTIONS_VARIABLE] = FFMPEG_NETWORK_ONLY
+            options = f"{FFMPEG_NETWORK_ONLY}|{extra}" if extra else FFMPEG_NETWORK_ONLY
+            os.environ[FFMPEG_OPTIONS_VARIABLE] = options
         try:
             yield
         finally:

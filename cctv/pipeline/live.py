@@ -9,7 +9,9 @@ frames FFmpeg buffered while opening the stream are read through, unsampled, to 
 Each frame carries the wall time it was captured: the stream's timestamp mapped to wall time,
 anchored at the live edge (not at the frames FFmpeg buffered while it spent seconds opening
 and probing the stream, which come out late all at once): there, a frame's arrival less its
-timestamp, at its least, is the stream's start in wall time plus the network's small delay.
+timestamp, at its least, is the stream's start in wall time plus the network's small delay
+(`CaptureClock`). The least is taken over the last minute only, so a camera whose clock runs
+slow is followed over hours of watching.
 
 When the stream drops, or cannot be opened, the thread asks the camera why
 (`rtsp.stream_reason`) and reconnects with backoff until the watch window ends; the seconds
@@ -18,6 +20,7 @@ without pictures are counted.
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 
 import cv2
@@ -34,6 +37,43 @@ STALL_S = 2.0
 # While opening, FFmpeg reads seconds of frames to learn the stream; they come out at once.
 # Sampling starts at the live edge: when a grab has to wait for the camera (or after CATCH_UP_S).
 WAITED_S, CATCH_UP_S = 0.015, 5.0
+
+
+class CaptureClock:
+    """Map a stream's timestamps (s) to the wall time its frames were captured.
+
+    A frame read at the live edge arrives its (small, varying) network and decoding delay after
+    it was captured, so arrival - timestamp is the stream's start in wall time plus that delay;
+    its least over the last WINDOW_S is the offset (a sliding minimum: a late frame now and then
+    does not move it). Over a window, a camera clock that runs slow or fast by a few hundred
+    parts per million (seconds a day) drifts by milliseconds, so the stamps stay right over
+    hours; a jump forward of the timestamps is followed at once, a jump back within WINDOW_S.
+
+    A jump back is not followed sooner on purpose: frames arriving later than the offset says
+    look the same whether the timestamps jumped or the reader is behind (starved of CPU, it
+    reads a backlog, and when decoding takes longer than a frame's time even the pacing of the
+    reads cannot tell), and following a backlog would stamp every alert late by it.
+    """
+
+    def __init__(self, window_s: float = 60.0):
+        self.window_s = window_s
+        self.offset: float | None = None
+        self._lows: deque[tuple[float, float]] = deque()  # (arrival, delay), delays ascending
+
+    def note(self, stream_t: float, arrived: float) -> None:
+        """Note a frame of the live edge: timestamp STREAM_T arrived at wall time ARRIVED."""
+        delay = arrived - stream_t
+        lows = self._lows
+        while lows and lows[-1][1] >= delay:
+            lows.pop()
+        lows.append((arrived, delay))
+        while lows[0][0] < arrived - self.window_s:
+            lows.popleft()
+        self.offset = lows[0][1]
+
+    def capture(self, stream_t: float) -> float:
+        """The wall time the frame with timestamp STREAM_T was captured."""
+        return stream_t + self.offset
 
 
 class LiveStream:
@@ -171,7 +211,10 @@ class LiveStream:
     def _open(self) -> cv2.VideoCapture | None:
         ms = int(self.timeout_s * 1000)
         params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, ms, cv2.CAP_PROP_READ_TIMEOUT_MSEC, ms]
-        with ffmpeg_options(self.url):  # network protocols only (smartzone.net)
+        # Network protocols only (smartzone.net); RTSP over TCP: over UDP a reader thread
+        # starved of CPU for a moment (a shared machine) loses packets, and pictures with them.
+        tcp = "rtsp_transport;tcp" if self.url.lower().startswith("rtsp") else ""
+        with ffmpeg_options(self.url, tcp):
             capture = cv2.VideoCapture(self.url, cv2.CAP_FFMPEG, params)
         if capture.isOpened():
             return capture
@@ -180,7 +223,8 @@ class LiveStream:
 
     def _read(self, capture: cv2.VideoCapture) -> bool:
         """Read CAPTURE until it fails, the window ends or close(); return True if it played."""
-        offset = last_t = last_w = next_due = None
+        clock = CaptureClock()
+        last_t = last_w = next_due = None
         failing_since = None
         played = at_edge = False
         opened = time.time()
@@ -204,10 +248,8 @@ class LiveStream:
             else:  # no timestamps (or a repeated one): the stream's clock is the arrival time
                 stream_t = last_t + max(0.001, now - last_w)
             if at_edge:
-                # At the live edge a frame arrives as soon as it is sent: its capture time is
-                # its arrival less the (small) network and decoding delay, which the least
-                # arrival-minus-timestamp seen so far bounds best.
-                offset = now - stream_t if offset is None else min(offset, now - stream_t)
+                # At the live edge a frame arrives as soon as it is sent (CaptureClock).
+                clock.note(stream_t, now)
             last_t, last_w = stream_t, now
             if not played:
                 played = True
@@ -226,7 +268,7 @@ class LiveStream:
             with self._ready:
                 if self._slot is not None:
                     self.dropped += 1
-                self._slot = (stream_t + offset, now, frame)
+                self._slot = (clock.capture(stream_t), now, frame)
                 self.sampled += 1
                 self._ready.notify_all()
         return played

@@ -2,11 +2,13 @@
 capture time, keep people's tracks apart, go on when the camera drops, and say why a camera
 does not play.
 
-One loopback RTSP server (Debian's GStreamer RTSP server) serves, in a 10 s loop at 10 fps
-behind a digest login: person B (not listed) at 0-2 s, nobody at 2-5 s, then listed person A
-at the same place at 5-7.5 s, nobody after. So A appears every 10 s, 3 s after someone else
-stood where A stands. The issue asks for 60 s watches three times over; these watch 20-25 s
-once (the CI budget), which is still two or three appearances each.
+One loopback RTSP server (Debian's GStreamer RTSP server) serves a 1280x720 street at 10 fps
+behind a digest login, in a 10 s loop encoded once beforehand (tests/rtsp; it keeps real time
+on a busy machine) and in phase with the wall clock: person B (Joe Biden, not listed) walks in
+at 0-2 s, nobody at 2-5 s, then listed person A (Barack Obama, enrolled from two other photos)
+at the same place at 5-7.5 s, nobody after (real photos from tests/cctv/photos). So A appears
+every 10 s, 3 s after someone else stood where A stands. A watch starts just after A has left
+(the loop's phase is the wall clock's), so the number of appearances it must find is known.
 """
 
 import subprocess
@@ -15,7 +17,6 @@ import threading
 import time
 from datetime import timedelta
 
-import numpy as np
 import pytest
 from django.db import connection
 from django.utils import timezone
@@ -24,22 +25,29 @@ from cctv import analysis, services, tasks
 from cctv.models import AnalysisJob, Camera, FaceMatch
 from cctv.pipeline import analyse as analyse_module
 from tests.cctv import faces
+from tests.cctv.conftest import make_entry
 from tests.conftest import wait_until
 from tests.rtsp import RtspServer, frames_launch, need_rtsp, write_frames
 
-FPS, LOOP_S, A_AT_S, A_FOR_S = 10, 10.0, 5.0, 2.5
+FPS, LOOP_S, A_AT_S, A_FOR_S, B_FOR_S = 10, 10.0, 5.0, 2.5, 2.0
+SIZE, FACE_PX, AT = (1280, 720), 110, (480, 220)  # where both walk in; face width
+A, B = "barack_obama", "joe_biden"
 USER, PASSWORD = "admin", "cam:pa ss"  # noqa: S105
 
 
 def _loop_frames() -> list:
-    empty = np.full((480, 640, 3), 60, np.uint8)
+    def walking(person: str, step: int):
+        x, y = AT[0] + 6 * step, AT[1] + step
+        return faces.street_frame([(faces.photo(person, 1), FACE_PX, x, y)], SIZE, quality=85)
+
+    empty = faces.street_frame([], SIZE, quality=85)
     frames = []
     for i in range(int(LOOP_S * FPS)):
         t = i / FPS
-        if t < 2.0:
-            frames.append(faces.frame_of(faces.person_b(), 80 + i))
+        if t < B_FOR_S:
+            frames.append(walking(B, i))
         elif A_AT_S <= t < A_AT_S + A_FOR_S:
-            frames.append(faces.frame_of(faces.person_a(), 80 + i - 50))
+            frames.append(walking(A, i - int(A_AT_S * FPS)))
         else:
             frames.append(empty)
     return frames
@@ -56,8 +64,8 @@ def rtsp(frame_dir):
     """The module's camera server: /cam (H.264) and /cam265 (H.265), digest login."""
     server = RtspServer(
         {
-            "/cam": frames_launch(frame_dir, fps=FPS, codec="h264"),
-            "/cam265": frames_launch(frame_dir, fps=FPS, codec="h265"),
+            "/cam": frames_launch(frame_dir, fps=FPS, codec="h264", kbps=3000),
+            "/cam265": frames_launch(frame_dir, fps=FPS, codec="h265", kbps=3000),
         },
         user=USER,
         password=PASSWORD,
@@ -66,6 +74,27 @@ def rtsp(frame_dir):
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def entry_a(station, supervisor, second_supervisor):
+    """A on the watchlist, from two photos other than the one the camera shows."""
+    entry = make_entry(station, supervisor, name="Barack Obama")
+    for number in (2, 3):
+        services.enrollment_photo_add(
+            actor=supervisor,
+            entry=entry,
+            filename=f"a{number}.jpg",
+            data=faces.photo_bytes(A, number),
+        )
+    return services.watchlist_entry_approve(actor=second_supervisor, entry=entry)
+
+
+def _after_a_left(margin: float = 0.1) -> None:
+    """Wait (once, under 10 s) until A has just left the view: the loop's phase is the wall
+    clock's (tests/rtsp), so B walks in 2.4 s later and A 7.4 s later."""
+    phase = time.time() % LOOP_S
+    time.sleep((A_AT_S + A_FOR_S + margin - phase) % LOOP_S)
 
 
 @pytest.fixture(autouse=True)
@@ -134,9 +163,10 @@ def _appearances(playing: float, start: float, end: float) -> list[float]:
     return [t for t in times if start <= t <= end]
 
 
-def _check_alerts(job, entry, playing, seen, window_end, *, every=True):
-    """Each alert is A, stamped within 1 s of A's step-in; every appearance wholly watched
-    (from the first frame analysed to the end) has its alert (EVERY), or at least one."""
+def _check_alerts(job, entry, playing, seen, window_end) -> list[float]:
+    """Each alert is A, stamped within 1 s of A's step-in (the capture time of the first frame
+    A is on), one per appearance; every appearance wholly watched (from the first frame
+    analysed to 1 s before the end) has its alert. Return those appearances."""
     matches = list(FaceMatch.objects.filter(job=job).order_by("seen_at"))
     assert matches, job.reason
     assert {m.entry_id for m in matches} == {entry.pk}
@@ -148,17 +178,10 @@ def _check_alerts(job, entry, playing, seen, window_end, *, every=True):
         assert abs(at - nearest) < 1.0, f"alert at {at - nearest:+.2f} s from A stepping in"
         found.append(nearest)
     assert len(found) == len(set(found)), "one alert per appearance"
-    whole = [t for t in stepped_in if t >= seen and t + A_FOR_S <= window_end - 2.0]
+    whole = [t for t in stepped_in if t >= seen and t + A_FOR_S <= window_end - 1.0]
     assert whole, "the watch saw no whole appearance"
-    if every:
-        assert set(whole) <= set(found), (job.face_counts, job.frames_dropped, found, whole)
-
-
-def _most(lags) -> float:
-    """The lag nine frames in ten stayed under: no backlog grows, whatever the shared machine's
-    other work does to a frame now and then (bench/live_watch.py measures p99 on its own)."""
-    values = sorted(lag for _, lag in lags)
-    return values[int(0.9 * (len(values) - 1))]
+    assert set(whole) <= set(found), (job.face_counts, job.frames_dropped, found, whole)
+    return whole
 
 
 @pytest.fixture
@@ -170,28 +193,34 @@ def busy_core():
     proc.wait()
 
 
+@pytest.mark.parametrize("run", [1, 2, 3])
 @pytest.mark.django_db(transaction=True)
-def test_a_live_watch_alerts_each_appearance_at_its_capture_time(
-    rtsp, site, officer, entry_a, lags, busy_core
+def test_a_minute_of_live_watch_alerts_all_six_appearances_at_their_capture_time(
+    run, rtsp, site, officer, entry_a, lags, busy_core
 ):
+    # Issue 22, test 1: a 60 s stream in which A appears 6 times, another process keeping one
+    # core busy, three runs in a row (the parameter): 6 alerts, each within 1 s of capture.
     path = "/cam"
-    camera = _camera(site, rtsp.url(path), f"live-{path[1:]}")
-    job = _window_job(officer, camera, 22)
+    camera = _camera(site, rtsp.url(path), f"live-{run}")
+    _after_a_left()
+    job = _window_job(officer, camera, 62)  # A walks in at +7.4, +17.4, ... +57.4 s
     assert tasks.analyse_job(job.pk) == "done"
     job.refresh_from_db()
-    first_seen = lags[0][0]
-    _check_alerts(job, entry_a, rtsp.playing[path], first_seen, job.window_end.timestamp())
-    # B stood where A stands 3 s before: A has a track of its own, B's was compared apart.
-    tracks = sum(job.face_counts.values())
-    assert tracks > FaceMatch.objects.filter(job=job).count()
-    assert _most(lags) < 2.0
+    whole = _check_alerts(job, entry_a, rtsp.playing[path], lags[0][0], job.window_end.timestamp())
+    assert len(whole) == 6
+    assert FaceMatch.objects.filter(job=job).count() == 6
+    # No backlog builds up (the issue's trial was 25 s behind after 60 s, and growing). The
+    # lag's own bound (2 s) is test 2's, without the busy core; here the machine's other work
+    # (loads of 10 on 2 cores are seen on the shared machine) starves the watch now and then.
+    values = sorted(lag for _, lag in lags)
+    assert values[len(values) // 2] < 1.5 and values[-1] < 10.0, values[-5:]
     assert job.lag_ms is not None and job.live_state == ""
     assert job.seconds_lost == 0 and job.reconnects == 0
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_live_watch_of_an_h265_camera_alerts(rtsp, site, officer, entry_a):
-    # Times are checked on H.264 above: this machine's x265 falls behind real time under load.
+    # Times are checked on H.264 above; this checks that H.265 is read and analysed.
     camera = _camera(site, rtsp.url("/cam265"), "live-h265")
     job = _window_job(officer, camera, 14)
     assert tasks.analyse_job(job.pk) == "done"
@@ -202,23 +231,44 @@ def test_a_live_watch_of_an_h265_camera_alerts(rtsp, site, officer, entry_a):
 def test_a_slow_analysis_stays_near_live_by_dropping_frames(
     rtsp, site, officer, entry_a, lags, monkeypatch
 ):
+    # Issue 22, test 2: each analysis slower than the 0.2 s between sampled frames.
     real = analyse_module.detect_faces
 
     def slow_detect(*args, **kwargs):
-        time.sleep(0.35)  # longer than the 0.2 s between sampled frames
+        time.sleep(0.25)  # each analysis then takes 0.3 s or more: sampled frames are dropped
         return real(*args, **kwargs)
 
     monkeypatch.setattr(analyse_module, "detect_faces", slow_detect)
     camera = _camera(site, rtsp.url("/cam"), "live-slow")
-    job = _window_job(officer, camera, 22)
+    _after_a_left()
+    job = _window_job(officer, camera, 23)  # A walks in at +7.4 and +17.4 s, for 2.5 s
     assert tasks.analyse_job(job.pk) == "done"
     job.refresh_from_db()
     assert job.frames_dropped > 10
-    assert _most(lags) < 2.0
-    # Every appearance is found on a quiet machine; on a shared one (load ~10 on 2 cores
-    # here) a 0.35 s pause on top of a starved detector leaves too few looks at some.
+    assert max(lag for _, lag in lags) < 2.0  # every frame, not most
     end = job.window_end.timestamp()
-    _check_alerts(job, entry_a, rtsp.playing["/cam"], lags[0][0], end, every=False)
+    whole = _check_alerts(job, entry_a, rtsp.playing["/cam"], lags[0][0], end)
+    assert len(whole) >= 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_people_at_the_same_place_3_s_apart_get_their_own_tracks(rtsp, site, officer, entry_a):
+    # Issue 22, test 3: B stands where A will stand, and leaves 3 s before A walks in.
+    camera = _camera(site, rtsp.url("/cam"), "live-two")
+    _after_a_left()
+    job = _window_job(officer, camera, 21)  # B at +2.4 and +12.4 s, A at +7.4 and +17.4 s
+    assert tasks.analyse_job(job.pk) == "done"
+    job.refresh_from_db()
+    matches = list(FaceMatch.objects.filter(job=job))
+    # Only A is alerted, and at A's own step-in (had A joined B's track, the alert would carry
+    # B's start, 5 s earlier, or A would never have been compared).
+    assert len(matches) == 2 and {m.entry_id for m in matches} == {entry_a.pk}
+    playing = rtsp.playing["/cam"]
+    for match in matches:
+        phase = (match.seen_at.timestamp() - playing) % LOOP_S
+        assert abs(phase - A_AT_S) < 1.0, f"A's alert at {phase:.2f} s into the loop"
+    # B's tracks were compared too (at least the whole one at +12.4 s), apart from A's.
+    assert job.face_counts["compared"] >= 3, job.face_counts
 
 
 @pytest.mark.django_db(transaction=True)
@@ -226,7 +276,7 @@ def test_a_camera_that_drops_for_10_s_is_reconnected_and_its_alerts_kept(
     frame_dir, site, officer, entry_a
 ):
     server = RtspServer(
-        {"/cam": frames_launch(frame_dir, fps=FPS, codec="h264")},
+        {"/cam": frames_launch(frame_dir, fps=FPS, codec="h264", kbps=3000)},
         user=USER,
         password=PASSWORD,
         auth="basic",
@@ -318,6 +368,8 @@ def test_wrong_password_unknown_path_and_unreachable_port_each_say_why(rtsp, sit
     analysis.job_cancel(actor=officer, job=job)
     thread.join(timeout=30)
     closed.refresh_from_db()
+    # The watch ended while retrying: the camera is offline, not "reconnecting" any more.
+    assert closed.status == Camera.Status.OFFLINE
     said[closed.code] = (job.live_reason, job.get_live_reason_display(), closed.status_reason)
     assert [said[c][0] for c in ("wrong-login", "unknown-path", "no-answer")] == [
         "auth",

@@ -2,9 +2,10 @@
 
 `RtspServer` runs tests/rtsp/serve.py under the system Python (PyGObject is Debian's
 python3-gi, not a PyPI package) and counts its clients from what it prints. The `*_launch`
-functions build the pipelines it serves: JPEG frames written by the test (looped, at the
-stream's own frame rate) or a live test pattern, encoded as a camera would (H.264, H.265 or
-MJPEG), one keyframe a second.
+functions build what it serves: JPEG frames written by the test, encoded once beforehand as a
+camera would (H.264 or H.265, one keyframe a second, no B-frames) and then served looped at the
+stream's own frame rate without encoding again (so the camera keeps real time on a busy
+machine, as a real one does; MJPEG is encoded live), or a live test pattern.
 
     server = RtspServer({"/cam": frames_launch(frame_dir, fps=10, codec="h264")},
                         user="admin", password="secret", auth="digest")
@@ -76,12 +77,36 @@ def write_frames(frames, directory: Path) -> Path:
     return directory
 
 
+def encode_clip(directory: Path, *, fps: float, codec: str = "h264", kbps: int = 2000) -> Path:
+    """Encode the JPEGs in DIRECTORY (000000.jpg, 000001.jpg, ...) once into an H.264 or H.265
+    elementary stream in DIRECTORY (kept: a second call with the same figures reuses it)."""
+    count = len(list(directory.glob("[0-9][0-9][0-9][0-9][0-9][0-9].jpg")))
+    if not count:
+        raise ValueError(f"no frames in {directory}")
+    out = directory / f"clip-{codec}-{fps:g}fps-{kbps}k-{count}.{codec}"
+    if out.exists():
+        return out
+    partial = out.with_suffix(".part")
+    command = [SYSTEM_PYTHON, str(SERVE), "--encode", str(partial), "--frames", str(directory)]
+    command += ["--count", str(count), "--fps", str(fps), "--codec", codec, "--kbps", str(kbps)]
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0 or not partial.exists():
+        raise RuntimeError(f"encoding {directory} failed: {done.stderr[-500:]}")
+    partial.rename(out)
+    return out
+
+
 def frames_launch(directory: Path, *, fps: float, codec: str = "h264", kbps: int = 2000) -> str:
     """Serve the JPEGs in DIRECTORY (from `write_frames`) in a loop at FPS, as a live camera.
 
     Frame i of the n in DIRECTORY is on the stream at (i + k*n) / FPS seconds after the mount
-    started playing (the `playing` time), for the k-th loop.
+    started playing (the `playing` time), for the k-th loop. H.264 and H.265 are encoded once
+    here (`encode_clip`) and served without encoding again, in phase with the wall clock: the
+    loop starts at every multiple of n / FPS seconds since the epoch (`playing` is one), so a
+    test knows when frame i is on the stream before it connects. MJPEG is encoded live.
     """
+    if codec in ("h264", "h265"):
+        return f"clip:{codec}:{fps:g}:{encode_clip(directory, fps=fps, codec=codec, kbps=kbps)}"
     num, den = (round(fps * 1000), 1000) if fps != int(fps) else (int(fps), 1)
     return (
         f'( multifilesrc location="{directory}/%06d.jpg" loop=true '
