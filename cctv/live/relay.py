@@ -362,6 +362,8 @@ class Relay:
         with contextlib.suppress(Exception):
             await self.layer.group_discard(self.group, self.channel)
         self.synced = True
+        if self.state == "live":  # the previous owner's stream stopped
+            self._set_state("reconnecting")
         self.run_task = asyncio.get_running_loop().create_task(self._run(None))
 
     async def _follow(self) -> None:
@@ -374,6 +376,8 @@ class Relay:
             await self._kill()
         self.role = "follower"
         self.synced = False
+        for viewer in self.viewers:
+            viewer.lagging = True  # until the owner's picture or the next keyframe
         await self.layer.group_add(self.group, self.channel)
         owner = await self.redis.get(self._key("lease"))
         if owner:
@@ -382,7 +386,12 @@ class Relay:
 
     async def _listen(self) -> None:
         while True:
-            message = await self.layer.receive(self.channel)
+            try:
+                message = await self.layer.receive(self.channel)
+            except Exception as exc:  # Redis down: the lease decides what happens next
+                log.warning("camera %s live: layer: %s", self.camera_id, exc)
+                await asyncio.sleep(settings.CCTV_LIVE_LEASE_S / 3)
+                continue
             kind = message.get("type")
             if kind == "live.hello" and self.role == "owner":
                 start = {"type": "live.start", "state": self.state_message()}

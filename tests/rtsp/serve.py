@@ -1,17 +1,20 @@
 """A real RTSP server for the tests: Debian's GStreamer RTSP server, run by the system Python.
 
-Run as `/usr/bin/python3 tests/rtsp/serve.py --port N [--user U --password P --auth basic|digest]
---mount /path=LAUNCH ...`, where LAUNCH is a GStreamer pipeline description ending in a payloader
-named pay0 (tests/rtsp/__init__.py builds them). Every mount is shared: all clients of one path
-are served by one pipeline, as a camera does. The server prints one line per event on stdout,
-which the fixture reads: `ready PORT`, `connected N`, `closed N` (N = clients open now) and
-`playing PATH EPOCH` (wall time at which that mount's pipeline started playing).
+Run as `/usr/bin/python3 tests/rtsp/serve.py --port N [--user U --password P --auth
+basic|digest] --mount /path=LAUNCH ...`, where LAUNCH is a GStreamer pipeline description ending
+in a payloader named pay0 (tests/rtsp/__init__.py builds them); a pipeline with an appsrc named
+`clock` is fed live frames with the wall-clock time burnt in (see clock_frame). Every mount is
+shared: all clients of one path are served by one pipeline, as a camera does. The server prints
+one line per event on stdout, which the fixture reads: `ready PORT`, `connected N`, `closed N`
+(N = clients open now) and `playing PATH EPOCH` (wall time at which that mount's pipeline
+started playing).
 
 It runs outside the project's virtualenv because PyGObject comes from Debian (python3-gi).
 """
 
 import argparse
 import sys
+import threading
 import time
 
 import gi
@@ -24,6 +27,57 @@ from gi.repository import GLib, Gst, GstRtsp, GstRtspServer  # noqa: E402
 
 def say(*words) -> None:
     print(*words, flush=True)
+
+
+# --- clock mounts: live frames carrying the wall-clock time (tests/rtsp clock_launch) ---------
+
+CLOCK_BITS = 40  # the time in ms, most significant bit first, as CLOCK_BITS blocks on the top
+
+
+def clock_frame(width: int, height: int, ms: int, chroma: bytes) -> bytes:
+    """An I420 frame: the time MS as black (0) or white (1) blocks of width // CLOCK_BITS
+    pixels across its top rows (as many rows), grey elsewhere, and a bar that moves."""
+    block = width // CLOCK_BITS
+    bits = [(ms >> (CLOCK_BITS - 1 - i)) & 1 for i in range(CLOCK_BITS)]
+    top = b"".join((b"\xeb" if bit else b"\x10") * block for bit in bits)
+    top += b"\x5a" * (width - len(top))
+    x = (ms // 10) % width
+    bar = min(40, width - x)
+    moving = b"\x5a" * x + b"\xc8" * bar + b"\x5a" * (width - x - bar)
+    body = height - block - 40
+    return top * block + b"\x5a" * (width * 40) + moving * body + chroma
+
+
+def feed_clock(appsrc, stop) -> None:
+    """Push a frame with the current time into APPSRC at its caps' frame rate until STOP is set
+    or the pipeline stops taking buffers (it was unprepared)."""
+    caps = appsrc.get_property("caps").get_structure(0)
+    width, height = caps.get_value("width"), caps.get_value("height")
+    _, num, den = caps.get_fraction("framerate")
+    period = den / num
+    chroma = b"\x80" * (width * height // 2)
+    start, n = time.monotonic(), 0
+    while not stop.is_set():
+        ms = int(time.time() * 1000) % (1 << CLOCK_BITS)
+        frame = clock_frame(width, height, ms, chroma)
+        if appsrc.emit("push-buffer", Gst.Buffer.new_wrapped(frame)) != Gst.FlowReturn.OK:
+            return
+        n += 1
+        delay = start + n * period - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        else:
+            start, n = time.monotonic(), 0  # fell behind: do not burst to catch up
+
+
+def start_clock(media) -> None:
+    """If MEDIA's pipeline has an appsrc named clock (clock_launch), feed it from a thread."""
+    appsrc = media.get_element().get_by_name("clock")
+    if appsrc is None:
+        return
+    stop = threading.Event()
+    media.connect("unprepared", lambda _media: stop.set())
+    threading.Thread(target=feed_clock, args=(appsrc, stop), daemon=True).start()
 
 
 def main() -> None:
@@ -71,6 +125,7 @@ def main() -> None:
                     say("playing", path, f"{time.time():.3f}")
 
             media.connect("new-state", state_changed)
+            start_clock(media)
 
         factory.connect("media-configure", configured)
         mounts.add_factory(path, factory)
