@@ -4,7 +4,8 @@ clients at once through the real ASGI server and its FFmpeg relay.
 Run: .venv/bin/python bench/live_view.py [--seconds 15]
 
 The camera is Debian's GStreamer RTSP server (tests/rtsp) fed by an appsrc (clock_launch): each
-frame carries the wall-clock time (ms) it was made, as 40 black or white blocks across its top.
+frame carries the wall-clock time (ms) it was made, as 40 black or white blocks across its top,
+over a grainy picture that moves (so that the encoder spends its 4 Mbit/s as a camera would).
 One client per phase pipes what it receives into an FFmpeg decoder and reads the blocks back:
 delay = now - burnt time, so it covers encoding, RTSP, the relay, the websocket and a decoder
 (an upper bound of what a browser adds; mpegts.js's own buffering is not in it). The others only
@@ -229,7 +230,7 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="live-bench-"))
     camera = RtspServer(
-        {"/cam": clock_launch(width=W, height=H, fps=FPS, kbps=4000)},
+        {"/cam": clock_launch(width=W, height=H, fps=FPS, kbps=4000, texture=True)},
         user="admin",
         password=PASSWORD,
     )

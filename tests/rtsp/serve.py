@@ -13,6 +13,7 @@ It runs outside the project's virtualenv because PyGObject comes from Debian (py
 """
 
 import argparse
+import os
 import sys
 import threading
 import time
@@ -34,9 +35,11 @@ def say(*words) -> None:
 CLOCK_BITS = 40  # the time in ms, most significant bit first, as CLOCK_BITS blocks on the top
 
 
-def clock_frame(width: int, height: int, ms: int, chroma: bytes) -> bytes:
+def clock_frame(width: int, height: int, ms: int, chroma: bytes, texture: bytes = b"") -> bytes:
     """An I420 frame: the time MS as black (0) or white (1) blocks of width // CLOCK_BITS
-    pixels across its top rows (as many rows), grey elsewhere, and a bar that moves."""
+    pixels across its top rows (as many rows), grey elsewhere, and a bar that moves; with
+    TEXTURE (random bytes, twice the picture), the picture below the blocks is that noise,
+    moved on at every frame, so that the encoder spends its whole bitrate as a camera does."""
     block = width // CLOCK_BITS
     bits = [(ms >> (CLOCK_BITS - 1 - i)) & 1 for i in range(CLOCK_BITS)]
     top = b"".join((b"\xeb" if bit else b"\x10") * block for bit in bits)
@@ -45,10 +48,14 @@ def clock_frame(width: int, height: int, ms: int, chroma: bytes) -> bytes:
     bar = min(40, width - x)
     moving = b"\x5a" * x + b"\xc8" * bar + b"\x5a" * (width - x - bar)
     body = height - block - 40
+    if texture:
+        size = width * (height - block)
+        offset = (ms * 7919) % (len(texture) - size) // width * width
+        return top * block + texture[offset : offset + size] + chroma
     return top * block + b"\x5a" * (width * 40) + moving * body + chroma
 
 
-def feed_clock(appsrc, stop) -> None:
+def feed_clock(appsrc, stop, textured: bool = False) -> None:
     """Push a frame with the current time into APPSRC at its caps' frame rate until STOP is set
     or the pipeline stops taking buffers (it was unprepared)."""
     caps = appsrc.get_property("caps").get_structure(0)
@@ -56,10 +63,13 @@ def feed_clock(appsrc, stop) -> None:
     _, num, den = caps.get_fraction("framerate")
     period = den / num
     chroma = b"\x80" * (width * height // 2)
+    # Noise of low amplitude (a grainy picture), not white noise the encoder cannot follow.
+    grain = bytes(80 + i % 24 for i in range(256))
+    texture = os.urandom(2 * width * height).translate(grain) if textured else b""
     start, n = time.monotonic(), 0
     while not stop.is_set():
         ms = int(time.time() * 1000) % (1 << CLOCK_BITS)
-        frame = clock_frame(width, height, ms, chroma)
+        frame = clock_frame(width, height, ms, chroma, texture)
         if appsrc.emit("push-buffer", Gst.Buffer.new_wrapped(frame)) != Gst.FlowReturn.OK:
             return
         n += 1
@@ -72,12 +82,15 @@ def feed_clock(appsrc, stop) -> None:
 
 def start_clock(media) -> None:
     """If MEDIA's pipeline has an appsrc named clock (clock_launch), feed it from a thread."""
-    appsrc = media.get_element().get_by_name("clock")
+    element = media.get_element()
+    appsrc, textured = element.get_by_name("clock"), False
+    if appsrc is None:
+        appsrc, textured = element.get_by_name("clocktexture"), True
     if appsrc is None:
         return
     stop = threading.Event()
     media.connect("unprepared", lambda _media: stop.set())
-    threading.Thread(target=feed_clock, args=(appsrc, stop), daemon=True).start()
+    threading.Thread(target=feed_clock, args=(appsrc, stop, textured), daemon=True).start()
 
 
 def main() -> None:
