@@ -63,8 +63,8 @@ def start_web(redis_url: str) -> tuple[subprocess.Popen, int]:
         "CCTV_LIVE_IDLE_S": str(IDLE_S),
         "CCTV_LIVE_LEASE_S": str(LEASE_S),
         "CCTV_LIVE_RETRY_S": "0.3",
-        "CCTV_LIVE_OFFLINE_AFTER_S": "5",
-        "CCTV_LIVE_STALL_S": "2",
+        "CCTV_LIVE_OFFLINE_AFTER_S": "10",
+        "CCTV_LIVE_STALL_S": "5",  # a loaded CI machine must not look like a lost camera
     }
     command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
     proc = subprocess.Popen([*command, "smartzone.asgi:application"], cwd=ROOT, env=env)
