@@ -404,7 +404,7 @@ class Relay:
             elif kind == "live.state":
                 self._follow_state(message["state"])
             elif kind == "live.start":
-                self._follow_state(message["state"])
+                self._follow_state(message["state"], new_stream=False)
                 picture = message.get("picture") or b""
                 if self.state == "live" and picture and not self.synced:
                     self.gop, self.synced = bytearray(picture), True
@@ -413,13 +413,15 @@ class Relay:
                             viewer.lagging = False
                             viewer.put("data", picture)
 
-    def _follow_state(self, state: dict) -> None:
-        if state["epoch"] != self.epoch:  # a new stream: it starts at its beginning
+    def _follow_state(self, state: dict, new_stream: bool = True) -> None:
+        """Take the owner's STATE; NEW_STREAM: its stream starts now (else it is under way)."""
+        if state["epoch"] != self.epoch:
             self.epoch, self.media = state["epoch"], state["media"]
-            self.gop, self.last_jpeg, self.synced = bytearray(), b"", state["state"] == "live"
-            if self.synced:
-                for viewer in self.viewers:
-                    viewer.lagging = False
+            self.gop, self.last_jpeg = bytearray(), b""
+            # A stream that starts now is whole from here; one joined midway waits.
+            self.synced = new_stream and state["state"] == "live"
+            for viewer in self.viewers:
+                viewer.lagging = not self.synced
         self.last_data_at = time.monotonic()
         self._set_state(state["state"], state["reason"])
 
