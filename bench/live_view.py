@@ -3,25 +3,20 @@ clients at once through the real ASGI server and its FFmpeg relay.
 
 Run: .venv/bin/python bench/live_view.py [--seconds 15]
 
-The camera is Debian's GStreamer RTSP server (tests/rtsp) encoding raw frames this script writes
-into a FIFO at 15 fps; each frame carries the wall-clock time (ms) it was written, as 40 black or
-white blocks across its top. One client per phase pipes what it receives into an FFmpeg decoder
-and reads the blocks back: delay = now - burnt time, so it covers encoding, RTSP, the relay,
-the websocket and a decoder (an upper bound of what a browser adds; mpegts.js's own buffering is
-not in it). The others only count bytes, as browsers would receive them.
+The camera is Debian's GStreamer RTSP server (tests/rtsp) fed by an appsrc (clock_launch): each
+frame carries the wall-clock time (ms) it was made, as 40 black or white blocks across its top,
+over a grainy picture that moves (so that the encoder spends its 4 Mbit/s as a camera would).
+One client per phase pipes what it receives into an FFmpeg decoder and reads the blocks back:
+delay = now - burnt time, so it covers encoding, RTSP, the relay, the websocket and a decoder
+(an upper bound of what a browser adds; mpegts.js's own buffering is not in it). The others only
+count bytes, as browsers would receive them.
 
 - delay_p50_ms / delay_p95_ms: of the decoded frames during the measured seconds (per phase).
 - cpu_pct_per_camera: CPU of the web process and the camera's FFmpeg, % of one core, 1 viewer.
 - cpu_pct_per_viewer: (CPU with 50 viewers - CPU with 1) / 49, % of one core.
 - bytes_per_viewer_s: bytes a viewer received per second.
+- camera_connections: RTSP sessions the camera saw (1 if the relay never had to reconnect).
 Prints the figures, then one JSON line.
-
-KNOWN PROBLEM (not solved yet): the FIFO-fed camera drops its RTSP session every few seconds
-(GStreamer's filesrc on the FIFO reaches end-of-stream when the writer is reopened), so the relay
-keeps reconnecting (25 camera connections in one run), few frames are decoded and the CPU of
-FFmpeg processes that ended is lost from the sums: the figures this prints are not yet
-trustworthy. The camera needs another source of timestamped frames (an appsrc in
-tests/rtsp/serve.py).
 """
 
 import argparse
@@ -50,7 +45,7 @@ from common import (  # noqa: E402
     wait_for_port,
 )
 
-from tests.rtsp import ENCODERS, RtspServer  # noqa: E402
+from tests.rtsp import RtspServer, clock_launch  # noqa: E402
 
 W, H, FPS, BITS, BLOCK = 1920, 1080, 15, 40, 48
 SMALL_W, SMALL_H = 480, 270
@@ -82,17 +77,6 @@ print(json.dumps({"camera": camera.pk, "session": client.cookies["sessionid"].va
 """
 
 
-def frame_with_time(ms: int) -> bytes:
-    y = np.full((H, W), 90, np.uint8)
-    for i in range(BITS):
-        if (ms >> (BITS - 1 - i)) & 1:
-            y[:BLOCK, i * BLOCK : (i + 1) * BLOCK] = 235
-        else:
-            y[:BLOCK, i * BLOCK : (i + 1) * BLOCK] = 16
-    y[BLOCK + 40 :, (ms // 10) % W : (ms // 10) % W + 40] = 200  # something that moves
-    return y.tobytes() + bytes([128]) * (W * H // 2)
-
-
 def read_time(gray: np.ndarray) -> int:
     scale = SMALL_W / W
     row = int(BLOCK * scale / 2)
@@ -101,21 +85,6 @@ def read_time(gray: np.ndarray) -> int:
         x = int((i + 0.5) * BLOCK * scale)
         value = (value << 1) | (1 if gray[row, x] > 128 else 0)
     return value
-
-
-def write_frames(fifo: Path, stop: threading.Event) -> None:
-    """Feed the camera 15 frames a second; the server reopens the FIFO for each session."""
-    while not stop.is_set():
-        try:
-            with open(fifo, "wb") as out:
-                start, n = time.monotonic(), 0
-                while not stop.is_set():
-                    out.write(frame_with_time(int(time.time() * 1000) % (1 << BITS)))
-                    out.flush()
-                    n += 1
-                    time.sleep(max(0, start + n / FPS - time.monotonic()))
-        except BrokenPipeError:
-            continue
 
 
 def children(pid: int) -> list[int]:
@@ -260,16 +229,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="live-bench-"))
-    fifo = work / "frames.yuv"
-    os.mkfifo(fifo)
-    launch = (
-        f'( filesrc location="{fifo}" ! rawvideoparse width={W} height={H} format=i420 '
-        f"framerate={FPS}/1 ! {ENCODERS['h264'].format(fps=FPS, kbps=4000)} )"
+    camera = RtspServer(
+        {"/cam": clock_launch(width=W, height=H, fps=FPS, kbps=4000, texture=True)},
+        user="admin",
+        password=PASSWORD,
     )
-    camera = RtspServer({"/cam": launch}, user="admin", password=PASSWORD)
     camera.start()
-    stop_frames = threading.Event()
-    threading.Thread(target=write_frames, args=(fifo, stop_frames), daemon=True).start()
     env = os.environ | {
         "DATABASE_URL": f"sqlite:///{work / 'db.sqlite3'}",
         "DJANGO_SETTINGS_MODULE": "smartzone.settings",
@@ -300,7 +265,6 @@ def main() -> None:
         camera_connections = camera.connections
     finally:
         daphne.kill()
-        stop_frames.set()
         camera.stop()
     one, fifty = results[0], results[-1]
     print(

@@ -184,6 +184,11 @@ def camera_save(*, actor, camera: Camera) -> Camera:
     action = "camera.created" if creating else "camera.updated"
     audit_append(actor=actor, action=action, obj=camera, changes=camera_audit(camera))
     event_record(station=camera.station, kind=action, payload=camera_payload(camera))
+    if not creating:
+        from cctv.live.services import live_viewers_refuse
+
+        # Closed to live viewing (or disabled, or without an address): its viewers stop now.
+        transaction.on_commit(lambda: live_viewers_refuse(camera))
     return camera
 
 

@@ -342,6 +342,9 @@ CCTV_LIVE_RETRY_S = float(env("CCTV_LIVE_RETRY_S", "2"))
 CCTV_LIVE_OFFLINE_AFTER_S = float(env("CCTV_LIVE_OFFLINE_AFTER_S", "10"))
 CCTV_LIVE_STALL_S = float(env("CCTV_LIVE_STALL_S", "5"))
 CCTV_LIVE_FFMPEG = env("CCTV_LIVE_FFMPEG", "ffmpeg")
+# Several web processes (REDIS_URL): the process running a camera's converter holds a lease in
+# Redis for CCTV_LIVE_LEASE_S, renewed three times as often; if it dies, another takes over.
+CCTV_LIVE_LEASE_S = float(env("CCTV_LIVE_LEASE_S", "3"))
 # Face ID (defaults measured with bench/face_accuracy.py; see cctv/README.md). A face is
 # compared with the watchlist only if at least CCTV_FACE_MIN_WIDTH_PX wide, sharp enough
 # (variance of the Laplacian of the aligned crop), turned no further than CCTV_FACE_MAX_YAW

@@ -1,7 +1,9 @@
 """The live view's websocket: one per tile. First a JSON state message, then the stream's
 bytes (MPEG-TS chunks or JPEG frames) as binary messages, and a JSON message at every change of
 state (connecting, live, reconnecting, offline). A refused viewer gets {"state": "refused"} with
-the reason, and the socket closes with code 4403."""
+the reason, and the socket closes with code 4403. So is a viewer watching when a supervisor
+marks the camera "no live view" (the group `cctv-live-viewers-<camera>`, every process): the
+viewing's end is audited then, as ended by it."""
 
 import asyncio
 import json
@@ -38,6 +40,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.viewing = await database_sync_to_async(services.live_view_start)(
             actor=user, camera=camera, client=client
         )
+        if self.channel_layer is not None:
+            await self.channel_layer.group_add(services.viewers_group(camera.pk), self.channel_name)
         self.relay, self.viewer = Relay.join(camera.pk, services.live_source)
         self.pump = asyncio.get_running_loop().create_task(self._pump())
 
@@ -54,13 +58,27 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data=None, bytes_data=None):
         pass  # the viewer only listens
 
-    async def disconnect(self, code):
+    async def live_refused(self, event):
+        """The camera was closed to live viewing while this viewer watched: stop at once."""
+        await self._end(ended_by=event.get("ended_by", ""))
+        await self.send(text_data=json.dumps({"state": "refused", "reason": event["reason"]}))
+        await self.close(code=REFUSED)
+
+    async def _end(self, ended_by: str = "") -> None:
         if self.pump is not None:
             self.pump.cancel()
+            self.pump = None
         if self.relay is not None:
             self.relay.leave(self.viewer)
+            self.relay = None
+        if self.camera is not None and self.channel_layer is not None:
+            group = services.viewers_group(self.camera.pk)
+            await self.channel_layer.group_discard(group, self.channel_name)
         if self.viewing is not None:
+            viewing, self.viewing = self.viewing, None
             await database_sync_to_async(services.live_view_end)(
-                actor=self.scope["user"], camera=self.camera, viewing=self.viewing
+                actor=self.scope["user"], camera=self.camera, viewing=viewing, ended_by=ended_by
             )
-            self.viewing = None
+
+    async def disconnect(self, code):
+        await self._end()

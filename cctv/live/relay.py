@@ -8,15 +8,30 @@ last keyframe, with the stream's PAT and PMT) so that the picture appears at onc
 tells its viewers its state (connecting, live, reconnecting, offline), retries a lost camera by
 itself, and ends CCTV_LIVE_IDLE_S seconds after its last viewer left.
 
-The camera's URL with its credentials exists only in FFmpeg's arguments; FFmpeg's messages are
-read for the codec and for errors and never logged as they are.
+Several web processes (production: daphne processes on the Redis channel layer) share one
+connection per camera: a lease in Redis (SET NX with a TTL, renewed by its holder) names the
+process that runs FFmpeg, the *owner*; it publishes the stream's chunks and states to the
+camera's channel-layer group, and the camera's relay in every other process (a *follower*)
+relays them to its own viewers. A follower that starts asks the owner for the current group of
+pictures (its picture appears at once) and otherwise starts at the next keyframe. Every process
+with viewers marks the camera watched in Redis; the owner stops CCTV_LIVE_IDLE_S after the
+camera was last watched anywhere. If the owner dies, its lease expires within CCTV_LIVE_LEASE_S
+and a follower with viewers takes the camera over. With the in-memory layer (the embedded
+default, one process) there is no lease: the process's relay is the owner.
+
+The camera's URL with its credentials never is in FFmpeg's arguments (anyone on the machine
+reads those in /proc/PID/cmdline): FFmpeg reads it from its standard input, as the one entry of
+an ffconcat list. FFmpeg's messages are read for the codec and for errors and never logged as
+they are.
 """
 
 import asyncio
 import contextlib
+import ctypes
 import logging
 import re
 import shutil
+import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -58,25 +73,65 @@ def redact(text: str, secrets) -> str:
     return re.sub(r"//[^/@\s]*@", "//***@", text)
 
 
-def ffmpeg_command(source: str, media: str) -> list[str]:
-    """The FFmpeg command reading SOURCE and writing MEDIA ('mpegts', 'mjpeg' or 'transcode')."""
-    command = [ffmpeg_path() or "ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "info"]
+def ffconcat(source: str, options: dict[str, str]) -> bytes:
+    """The ffconcat list FFmpeg reads on its standard input: SOURCE, opened with OPTIONS."""
+    # Inside single quotes everything is literal but the quote; a line break would end the entry.
+    quoted = source.replace("'", "'\\''").replace("\n", "%0A").replace("\r", "%0D")
+    lines = ["ffconcat version 1.0", f"file '{quoted}'"]
+    lines += [f"option {name} {value}" for name, value in options.items()]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def ffmpeg_command(source: str, media: str) -> tuple[list[str], bytes]:
+    """The FFmpeg command reading SOURCE and writing MEDIA ('mpegts', 'mjpeg' or 'transcode'),
+    and what to write on its standard input: SOURCE (with its credentials) is not in the
+    command, which anyone on the machine can read, but in an ffconcat list read from stdin."""
+    options = {}
     if source.startswith(("rtsp://", "rtsps://")):
-        command += ["-rtsp_transport", "tcp"]
-    elif media == "mjpeg":
-        command += ["-f", "mpjpeg"]
+        options["rtsp_transport"] = "tcp"
     # Socket timeout (microseconds): a camera that stops answering ends the process.
-    command += ["-timeout", str(int(settings.CCTV_LIVE_STALL_S * 1_000_000))]
-    command += ["-protocol_whitelist", net.FFMPEG_NETWORK_PROTOCOLS]  # never file: or concat:
-    command += ["-i", source, "-map", "0:v:0", "-an"]
+    options["timeout"] = str(int(settings.CCTV_LIVE_STALL_S * 1_000_000))
+    options["protocol_whitelist"] = net.FFMPEG_NETWORK_PROTOCOLS  # never file: or concat:
+    command = [ffmpeg_path() or "ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "info"]
+    # Only the list itself comes from a pipe; what it names may use network protocols only.
+    command += ["-protocol_whitelist", f"pipe,{net.FFMPEG_NETWORK_PROTOCOLS}"]
+    command += ["-f", "concat", "-safe", "0", "-i", "pipe:0", "-map", "0:v:0", "-an"]
+    stdin = ffconcat(source, options)
     if media == "mjpeg":
-        return [*command, "-c:v", "copy", "-f", "mpjpeg", "pipe:1"]
+        return [*command, "-c:v", "copy", "-f", "mpjpeg", "pipe:1"], stdin
     if media == "transcode":
         command += ["-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "15"]
     else:
         # SPS/PPS before every keyframe, so that a viewer can start at any keyframe.
         command += ["-c:v", "copy", "-bsf:v", "dump_extra=freq=keyframe"]
-    return [*command, "-f", "mpegts", "-muxdelay", "0", "-muxpreload", "0", "pipe:1"]
+    command += ["-f", "mpegts", "-muxdelay", "0", "-muxpreload", "0", "pipe:1"]
+    return command, stdin
+
+
+def _die_with_parent() -> None:
+    """In the FFmpeg child: be killed when the web process dies (its camera connection with
+    it), so that another process can take the camera over at once."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+OUTBOX_SIZE = 256  # messages an owner may have waiting for the channel layer
+# The lease: renewed or released only by its holder (the value is its channel on the layer).
+RENEW = """if redis.call('get', KEYS[1]) == ARGV[1] then
+  return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"""
+RELEASE = """if redis.call('get', KEYS[1]) == ARGV[1] then
+  return redis.call('del', KEYS[1]) else return 0 end"""
+
+
+def shared_mode() -> bool:
+    """Whether several web processes share the cameras: the channel layer is Redis."""
+    backend = settings.CHANNEL_LAYERS.get("default", {}).get("BACKEND", "")
+    return bool(getattr(settings, "REDIS_URL", "")) and "redis" in backend.lower()
+
+
+def layer_prefix() -> str:
+    config = settings.CHANNEL_LAYERS.get("default", {}).get("CONFIG", {})
+    return config.get("prefix", "asgi")
 
 
 @dataclass(eq=False)
@@ -102,7 +157,8 @@ class Viewer:
 
 
 class Relay:
-    """The camera's one connection in this process, shared by all of its viewers here."""
+    """The camera's relay in this process, shared by all of its viewers here: the owner of the
+    camera's one connection, or (several processes, Redis) a follower of the owner's stream."""
 
     relays: dict[tuple, "Relay"] = {}
 
@@ -115,10 +171,19 @@ class Relay:
         self.idle_task: asyncio.Task | None = None
         self.codec_of: dict[str, str] = {}  # remembered per relay: which FFmpeg mode fits
         self.gop = bytearray()
+        self.synced = True  # self.gop starts at a keyframe (a follower that joined: not yet)
         self.pat = self.pmt = b""
         self.last_jpeg = b""
         self.last_data_at = time.monotonic()
         self.connections = 0  # camera connections opened (FFmpeg processes started)
+        # Shared between processes (Redis): the role, the stream task of an owner, the queue of
+        # what it publishes, this relay's channel on the layer and its Redis client.
+        self.shared = shared_mode()
+        self.role = "owner" if not self.shared else ""
+        self.run_task: asyncio.Task | None = None
+        self.outbox: asyncio.Queue | None = None
+        self.layer = self.channel = self.redis = None
+        self.watched_at = time.monotonic()
 
     # --- viewers ---------------------------------------------------------------------------
 
@@ -131,11 +196,15 @@ class Relay:
             relay = cls.relays[key] = cls(camera_id, source_for)
         viewer = Viewer()
         relay.viewers.add(viewer)
+        relay.watched_at = time.monotonic()
         if relay.idle_task is not None:
             relay.idle_task.cancel()
             relay.idle_task = None
         if relay.task is None:
-            relay.task = asyncio.get_running_loop().create_task(relay._run(key))
+            work = relay._coordinate(key) if relay.shared else relay._run(key)
+            relay.task = asyncio.get_running_loop().create_task(work)
+            if relay.shared:
+                relay._send_start(viewer)  # not synced: the viewer waits for a keyframe
         else:
             viewer.put("state", relay.state_message())
             if relay.state == "live":
@@ -144,6 +213,9 @@ class Relay:
 
     def leave(self, viewer: Viewer) -> None:
         self.viewers.discard(viewer)
+        if self.shared:
+            self.watched_at = time.monotonic()  # the coordinator ends an idle relay
+            return
         if not self.viewers and self.task is not None and self.idle_task is None:
             self.idle_task = asyncio.get_running_loop().create_task(self._idle_close())
 
@@ -152,16 +224,20 @@ class Relay:
         if not self.viewers:
             await self.close()
 
-    async def close(self) -> None:
-        """Stop the relay: end FFmpeg (the camera connection) and forget the relay."""
+    def _forget(self) -> None:
         for key, relay in list(self.relays.items()):
             if relay is self:
                 del self.relays[key]
-        if self.task is not None:
-            self.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):  # told to stop
-                await self.task
-            self.task = None
+
+    async def close(self) -> None:
+        """Stop the relay: end FFmpeg (the camera connection) and forget the relay."""
+        self._forget()
+        for task in (self.task, self.run_task):
+            if task is not None and task is not asyncio.current_task():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):  # told to stop
+                    await task
+        self.task = self.run_task = None
         await self._kill()
 
     def state_message(self) -> dict:
@@ -178,13 +254,186 @@ class Relay:
         self.state, self.reason = state, reason
         for viewer in self.viewers:
             viewer.put("state", self.state_message())
+        self._publish({"type": "live.state", "state": self.state_message()})
 
     def _send_start(self, viewer: Viewer) -> None:
         """Give a viewer joining a running stream what lets it start at once."""
-        if self.media == "mjpeg" and self.last_jpeg:
-            viewer.put("data", self.last_jpeg)
+        if self.media == "mjpeg":
+            if self.last_jpeg:
+                viewer.put("data", self.last_jpeg)
+        elif not self.synced:
+            viewer.lagging = True  # starts at the next keyframe (or the owner's picture)
         elif self.gop:
             viewer.put("data", bytes(self.gop))
+
+    # --- one connection for several processes (Redis) --------------------------------------
+
+    def _key(self, what: str) -> str:
+        return f"{layer_prefix()}:cctv-live:{what}:{self.camera_id}"
+
+    @property
+    def group(self) -> str:
+        return f"cctv-live-{self.camera_id}"
+
+    def _publish(self, message: dict, to: str | None = None) -> None:
+        """As the owner, send MESSAGE to the followers (or to the channel TO), in order."""
+        if self.role != "owner" or self.outbox is None:
+            return
+        # The layer too slow: the message is dropped, the followers' decoders recover.
+        with contextlib.suppress(asyncio.QueueFull):
+            self.outbox.put_nowait((to, message))
+
+    async def _send_out(self) -> None:
+        while True:
+            to, message = await self.outbox.get()
+            try:
+                if to is None:
+                    await self.layer.group_send(self.group, message)
+                else:
+                    await self.layer.send(to, message)
+            except Exception as exc:  # Redis down: the followers see a gap
+                log.warning("camera %s live: publishing failed: %s", self.camera_id, exc)
+
+    async def _coordinate(self, key) -> None:
+        """Hold or follow the camera's lease until the camera is watched nowhere any more."""
+        import redis.asyncio as aioredis
+        from channels.layers import get_channel_layer
+
+        self.layer = get_channel_layer()
+        self.channel = await self.layer.new_channel()
+        self.redis = aioredis.Redis.from_url(settings.REDIS_URL)
+        self.outbox = asyncio.Queue(OUTBOX_SIZE)
+        loop = asyncio.get_running_loop()
+        listener = loop.create_task(self._listen())
+        sender = loop.create_task(self._send_out())
+        tick = settings.CCTV_LIVE_LEASE_S / 3
+        try:
+            while True:
+                try:
+                    if not await self._tick():
+                        return
+                except (OSError, aioredis.RedisError) as exc:
+                    log.warning("camera %s live: Redis: %s", self.camera_id, exc)
+                await asyncio.sleep(tick)
+        finally:
+            self._forget()
+            listener.cancel()
+            if self.run_task is not None:
+                self.run_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await self.run_task
+            await self._kill()
+            sender.cancel()
+            with contextlib.suppress(Exception):
+                if self.role == "owner":
+                    await self.redis.eval(RELEASE, 1, self._key("lease"), self.channel)
+                await self.layer.group_discard(self.group, self.channel)
+            with contextlib.suppress(Exception):
+                await self.redis.aclose()
+
+    async def _tick(self) -> bool:
+        """One beat of the coordinator; False when the relay ends."""
+        now = time.monotonic()
+        lease_ms = int(settings.CCTV_LIVE_LEASE_S * 1000)
+        watched = self._key("watched")
+        if self.viewers:
+            self.watched_at = now
+            await self.redis.set(watched, "1", px=lease_ms)
+        elif self.role == "owner" and await self.redis.exists(watched):
+            self.watched_at = now  # viewers in other processes
+        if not self.viewers and now - self.watched_at >= settings.CCTV_LIVE_IDLE_S:
+            self._forget()
+            return False
+        lease = self._key("lease")
+        if self.role == "owner":
+            if not await self.redis.eval(RENEW, 1, lease, self.channel, lease_ms):
+                log.info("camera %s live: lease lost, following", self.camera_id)
+                await self._follow()
+            return True
+        if self.viewers and await self.redis.set(lease, self.channel, nx=True, px=lease_ms):
+            await self._own()
+        elif self.role != "follower":
+            await self._follow()
+        return True
+
+    async def _own(self) -> None:
+        """Take the camera: run FFmpeg here and publish its stream."""
+        self.role = "owner"
+        with contextlib.suppress(Exception):
+            await self.layer.group_discard(self.group, self.channel)
+        self.synced = True
+        if self.state == "live":  # the previous owner's stream stopped
+            self._set_state("reconnecting")
+        self.run_task = asyncio.get_running_loop().create_task(self._run(None))
+
+    async def _follow(self) -> None:
+        """Relay the owner's stream; ask it for the current group of pictures."""
+        if self.run_task is not None:
+            self.run_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self.run_task
+            self.run_task = None
+            await self._kill()
+        self.role = "follower"
+        self.synced = False
+        for viewer in self.viewers:
+            viewer.lagging = True  # until the owner's picture or the next keyframe
+        await self.layer.group_add(self.group, self.channel)
+        owner = await self.redis.get(self._key("lease"))
+        if owner:
+            hello = {"type": "live.hello", "reply": self.channel}
+            await self.layer.send(owner.decode(), hello)
+
+    async def _listen(self) -> None:
+        while True:
+            try:
+                message = await self.layer.receive(self.channel)
+            except Exception as exc:  # Redis down: the lease decides what happens next
+                log.warning("camera %s live: layer: %s", self.camera_id, exc)
+                await asyncio.sleep(settings.CCTV_LIVE_LEASE_S / 3)
+                continue
+            kind = message.get("type")
+            if kind == "live.hello" and self.role == "owner":
+                start = {"type": "live.start", "state": self.state_message()}
+                start["picture"] = self.last_jpeg if self.media == "mjpeg" else bytes(self.gop)
+                self._publish(start, to=message["reply"])
+            elif self.role != "follower":
+                continue
+            elif kind == "live.data":
+                self._follow_data(message["data"])
+            elif kind == "live.state":
+                self._follow_state(message["state"])
+            elif kind == "live.start":
+                self._follow_state(message["state"], new_stream=False)
+                picture = message.get("picture") or b""
+                if self.state == "live" and picture and not self.synced:
+                    self.gop, self.synced = bytearray(picture), True
+                    for viewer in self.viewers:
+                        if viewer.lagging:
+                            viewer.lagging = False
+                            viewer.put("data", picture)
+
+    def _follow_state(self, state: dict, new_stream: bool = True) -> None:
+        """Take the owner's STATE; NEW_STREAM: its stream starts now (else it is under way)."""
+        if state["epoch"] != self.epoch:
+            self.epoch, self.media = state["epoch"], state["media"]
+            self.gop, self.last_jpeg = bytearray(), b""
+            # A stream that starts now is whole from here; one joined midway waits.
+            self.synced = new_stream and state["state"] == "live"
+            for viewer in self.viewers:
+                viewer.lagging = not self.synced
+        self.last_data_at = time.monotonic()
+        self._set_state(state["state"], state["reason"])
+
+    def _follow_data(self, data: bytes) -> None:
+        self.last_data_at = time.monotonic()
+        if self.media == "mjpeg":
+            self.last_jpeg = data
+            for viewer in self.viewers:
+                viewer.lagging = False
+                viewer.put("data", data)
+        else:
+            self._ts_packets(data)
 
     # --- the camera connection -------------------------------------------------------------
 
@@ -212,12 +461,18 @@ class Relay:
     async def _stream(self, source: Source, media: str) -> bool:
         """Run FFmpeg once until the stream ends; return whether any picture came."""
         self.connections += 1
+        command, list_ = ffmpeg_command(source.url, media)
         self.proc = proc = await asyncio.create_subprocess_exec(
-            *ffmpeg_command(source.url, media),
-            stdin=asyncio.subprocess.DEVNULL,
+            *command,
+            stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
+            preexec_fn=_die_with_parent,
         )
+        proc.stdin.write(list_)
+        with contextlib.suppress(ConnectionError):
+            await proc.stdin.drain()
+        proc.stdin.close()
         codec: asyncio.Future = asyncio.get_running_loop().create_future()
         errors: list[str] = []
         stderr_task = asyncio.get_running_loop().create_task(
@@ -255,9 +510,10 @@ class Relay:
                 return got_data
             if not got_data:
                 got_data = True
-                self.epoch += 1
+                # Unique across processes too (a follower compares it with the one it had).
+                self.epoch = max(self.epoch + 1, int(time.time() * 1000))
                 self.media = "mjpeg" if media == "mjpeg" else "mpegts"
-                self.gop, self.last_jpeg = bytearray(), b""
+                self.gop, self.last_jpeg, self.synced = bytearray(), b"", True
                 self._set_state("live")
             self.last_data_at = time.monotonic()
             rest += chunk
@@ -280,15 +536,16 @@ class Relay:
                 self.pmt = packet
             keyframe = (packet[3] & 0x20) and packet[4] > 0 and packet[5] & 0x40
             if keyframe and pid not in (PAT_PID, PMT_PID):
-                self.gop = bytearray(self.pat + self.pmt)
+                self.gop, self.synced = bytearray(self.pat + self.pmt), True
                 for viewer in self.viewers:
                     if viewer.lagging:
                         viewer.lagging = False
                         viewer.put("data", self.pat + self.pmt)
-            if len(self.gop) < MAX_GOP_BYTES:
+            if self.synced and len(self.gop) < MAX_GOP_BYTES:
                 self.gop += packet
         for viewer in self.viewers:
             viewer.put("data", packets)
+        self._publish({"type": "live.data", "data": packets})
 
     def _split_jpegs(self, buffer: bytes) -> bytes:
         while True:
@@ -304,6 +561,7 @@ class Relay:
             for viewer in self.viewers:
                 viewer.lagging = False
                 viewer.put("data", jpeg)
+            self._publish({"type": "live.data", "data": jpeg})
             buffer = buffer[end:]
 
     async def _read_stderr(self, proc, codec: asyncio.Future, errors: list, secrets) -> None:

@@ -5,10 +5,13 @@ picture is asked for and `camera.live_view.ended` when the viewer leaves, both c
 viewing's id, the viewer and the time it started (the end also when it ended).
 """
 
+import logging
 import uuid
 from datetime import datetime
 from urllib.parse import quote
 
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +23,7 @@ from smartzone import access
 from smartzone.audit import audit_append
 from smartzone.models import AuditEntry
 
+log = logging.getLogger(__name__)
 STARTED, ENDED = "camera.live_view.started", "camera.live_view.ended"
 
 
@@ -80,21 +84,43 @@ def live_view_start(*, actor, camera: Camera, client: str = "") -> dict:
     return viewing
 
 
-def live_view_end(*, actor, camera: Camera, viewing: dict) -> None:
-    """Record that the viewing VIEWING (from live_view_start) of CAMERA ended now."""
+def live_view_end(*, actor, camera: Camera, viewing: dict, ended_by: str = "") -> None:
+    """Record that the viewing VIEWING (from live_view_start) of CAMERA ended now; ENDED_BY
+    says why if the server ended it ("live_view_blocked": a supervisor closed the camera)."""
     ended = timezone.now()
+    changes = {
+        "viewing": viewing["viewing"],
+        "from": viewing["started_at"],
+        "to": ended,
+        "seconds": round((ended - viewing["started_at"]).total_seconds()),
+    }
+    if ended_by:
+        changes["ended_by"] = ended_by
     with transaction.atomic():
-        audit_append(
-            actor=actor,
-            action=ENDED,
-            obj=camera,
-            changes={
-                "viewing": viewing["viewing"],
-                "from": viewing["started_at"],
-                "to": ended,
-                "seconds": round((ended - viewing["started_at"]).total_seconds()),
-            },
-        )
+        audit_append(actor=actor, action=ENDED, obj=camera, changes=changes)
+
+
+def viewers_group(camera_id: int) -> str:
+    """The channel-layer group of the sockets watching the camera live (all processes)."""
+    return f"cctv-live-viewers-{camera_id}"
+
+
+def live_viewers_refuse(camera: Camera) -> None:
+    """After CAMERA was saved: if it may no longer be watched live, close its viewers now
+    (every process on the channel layer), showing them why. Call once the save committed."""
+    reason = live_refusal(camera)
+    if not reason:
+        return
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    message = {"type": "live.refused", "reason": reason, "ended_by": "live_view_blocked"}
+    if not camera.live_view_blocked:
+        message["ended_by"] = "camera_unavailable"
+    try:
+        async_to_sync(layer.group_send)(viewers_group(camera.pk), message)
+    except Exception as exc:  # the channel layer is down: viewers stop at their reconnect
+        log.warning("camera %s: could not close its live viewers: %s", camera.pk, exc)
 
 
 def camera_viewings(camera: Camera, limit: int = 500) -> list[dict]:

@@ -1,6 +1,7 @@
 """Who may watch a camera live: station scope, officers only, "no live view" cameras refused,
 the viewings listed for supervisors only; no page, message or log line holds the password."""
 
+import asyncio
 import json
 import logging
 import subprocess
@@ -123,5 +124,45 @@ def test_the_relays_ffmpeg_opens_network_protocols_only(tmp_path):
     need(ffmpeg_path() is not None, "no ffmpeg on this machine (apt install ffmpeg)")
     secret = tmp_path / "secret.ts"
     secret.write_bytes(b"\x47" + bytes(187))
-    run = subprocess.run(ffmpeg_command(f"file:{secret}", "mpegts"), capture_output=True)
-    assert run.returncode != 0 and b"not on whitelist" in run.stderr and not run.stdout
+    for source in (f"file:{secret}", str(secret), f"concat:{secret}|{secret}"):
+        command, stdin = ffmpeg_command(source, "mpegts")
+        run = subprocess.run(command, input=stdin, capture_output=True)
+        assert run.returncode != 0 and b"not on whitelist" in run.stderr and not run.stdout
+        assert source not in " ".join(command)  # the camera's address is not an argument
+
+
+def test_marking_a_camera_no_live_view_closes_its_current_viewers_at_once(officer, camera):
+    """Set while someone watches, "no live view" closes the socket now (not at a reconnect),
+    with the supervisor's reason, and the viewing's end is audited as ended by that."""
+    from channels.db import database_sync_to_async
+
+    from cctv.live.relay import Relay
+    from smartzone.models import AuditEntry
+
+    async def run():
+        communicator = WebsocketCommunicator(
+            LiveConsumer.as_asgi(), f"/ws/cctv/cameras/{camera.pk}/live/"
+        )
+        communicator.scope["user"] = officer
+        communicator.scope["url_route"] = {"kwargs": {"pk": camera.pk}}
+        connected, _ = await communicator.connect()
+        assert connected
+        for _ in range(100):  # the socket is watching once it joined the camera's relay
+            if Relay.relays:
+                break
+            await asyncio.sleep(0.05)
+        await database_sync_to_async(block)(camera, "หันเข้าห้องน้ำ")
+        while True:  # state messages of the relay may come first
+            message = json.loads(await communicator.receive_from(timeout=5))
+            if message["state"] == "refused":
+                break
+        closed = await communicator.receive_output(timeout=5)
+        await communicator.wait()
+        for relay in list(Relay.relays.values()):
+            await relay.close()
+        return message, closed.get("code")
+
+    message, code = async_to_sync(run)()
+    assert "หันเข้าห้องน้ำ" in message["reason"] and code == REFUSED
+    end = AuditEntry.objects.get(action=live.ENDED, object_id=str(camera.pk))
+    assert end.changes["ended_by"] == "live_view_blocked" and end.actor_id == officer.pk

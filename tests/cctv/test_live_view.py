@@ -254,3 +254,59 @@ def test_the_camera_wall_plays_a_grid_of_cameras(browser, asgi_server, rtsp_came
     states = "Array.from(document.querySelectorAll('.live-tile')).map(t => t.dataset.state)"
     wait_until(lambda: page.evaluate(states) == ["live", "live"], 30, "both tiles to go live")
     context.close()
+
+
+def test_no_live_view_set_while_watching_closes_the_tile_at_once_with_the_reason(
+    browser, asgi_server, rtsp_camera, site, officer, supervisor
+):
+    import re
+
+    from django.conf import settings
+    from django.test import Client
+
+    camera = rtsp_camera_row(site, rtsp_camera, code="live-04")
+    context = browser.new_context()
+    page = log_in(context, asgi_server, officer.username)
+    watch(page, asgi_server, camera)
+
+    # The supervisor closes the camera through the web server the officer watches on.
+    client = Client()
+    client.force_login(supervisor)
+    desk = browser.new_context()
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    desk.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": asgi_server.url}]
+    )
+    url = f"{asgi_server.url}/cctv/cameras/{camera.pk}/edit/"
+    form_page = desk.request.get(url)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form_page.text())[1]
+    form = {
+        "csrfmiddlewaretoken": token,
+        "site": camera.site_id,
+        "code": camera.code,
+        "name": camera.name,
+        "lat": camera.lat,
+        "lng": camera.lng,
+        "direction_deg": 90,
+        "fov_deg": 70,
+        "range_m": 30,
+        "stream_url": camera.stream_url,
+        "username": camera.username,
+        "live_view_blocked": "on",
+        "live_view_blocked_reason": "หันเข้าห้องน้ำของร้าน",
+    }
+    answer = desk.request.post(url, form=form, headers={"Referer": url}, max_redirects=0)
+    errors = re.findall(r'class="errorlist[^>]*>(.*?)</ul>', answer.text(), re.S)
+    assert answer.status == 302, errors
+
+    wait_until(lambda: tile_state(page) == "refused", 10, "the tile to be closed")
+    assert "หันเข้าห้องน้ำของร้าน" in page.locator(".live-reason").inner_text()
+    wait_until(
+        lambda: AuditEntry.objects.filter(action=ENDED, object_id=str(camera.pk)).exists(),
+        10,
+        "the viewing's end in the audit trail",
+    )
+    end = AuditEntry.objects.get(action=ENDED, object_id=str(camera.pk))
+    assert end.changes["ended_by"] == "live_view_blocked"
+    context.close()
+    desk.close()

@@ -127,6 +127,28 @@ def pattern_launch(
     )
 
 
+def clock_launch(
+    *,
+    width: int = 1920,
+    height: int = 1080,
+    fps: int = 15,
+    codec: str = "h264",
+    kbps=4000,
+    texture: bool = False,
+) -> str:
+    """Serve live frames that carry the wall-clock time at which each was made (to measure a
+    delay glass to glass): serve.py feeds the appsrc named clock. Layout (serve.clock_frame):
+    the time in ms modulo 2**40, most significant bit first, as 40 blocks of width // 40
+    pixels (luma 235 for 1, 16 for 0) over the top width // 40 rows; luma 90 elsewhere, or
+    with TEXTURE a grainy picture that moves (the encoder then spends its bitrate)."""
+    caps = f"video/x-raw,format=I420,width={width},height={height},framerate={fps}/1"
+    return (
+        f"( appsrc name={'clocktexture' if texture else 'clock'} is-live=true "
+        f'format=time do-timestamp=true caps="{caps}" '
+        f"! queue max-size-buffers=2 leaky=downstream ! {_encoder(codec, fps, kbps)} )"
+    )
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -1,14 +1,16 @@
 """A real RTSP server for the tests: Debian's GStreamer RTSP server, run by the system Python.
 
-Run as `/usr/bin/python3 tests/rtsp/serve.py --port N [--user U --password P --auth basic|digest]
---mount /path=LAUNCH ...`, where LAUNCH is a GStreamer pipeline description ending in a payloader
-named pay0 (tests/rtsp/__init__.py builds them), or `clip:CODEC:FPS:FILE`: an H.264 or H.265
-elementary stream encoded beforehand (`--encode`), served in a loop at FPS without encoding
-anything, so the camera keeps real time however busy the machine is (its access units are
-pushed on the pipeline clock with regular timestamps, the loop in phase with the wall clock;
-after a stall the stream goes on from the next keyframe at the current time, as a camera's
-clock does). Every mount is shared: all
-clients of one path are served by one pipeline, as a camera does.
+Run as `/usr/bin/python3 tests/rtsp/serve.py --port N [--user U --password P --auth
+basic|digest] --mount /path=LAUNCH ...`, where LAUNCH is one of:
+- a GStreamer pipeline description ending in a payloader named pay0 (tests/rtsp/__init__.py
+  builds them); a pipeline with an appsrc named `clock` is fed live frames with the wall-clock
+  time burnt in (see clock_frame);
+- `clip:CODEC:FPS:FILE`: an H.264 or H.265 elementary stream encoded beforehand (`--encode`),
+  served in a loop at FPS without encoding anything, so the camera keeps real time however busy
+  the machine is (its access units are pushed on the pipeline clock with regular timestamps,
+  the loop in phase with the wall clock; after a stall the stream goes on from the next
+  keyframe at the current time, as a camera's clock does).
+Every mount is shared: all clients of one path are served by one pipeline, as a camera does.
 
 The server prints one line per event on stdout, which the fixture reads: `ready PORT`,
 `connected N`, `closed N` (N = clients open now) and `playing PATH EPOCH` (wall time at which
@@ -24,6 +26,7 @@ It runs outside the project's virtualenv because PyGObject comes from Debian (py
 
 import argparse
 import math
+import os
 import sys
 import threading
 import time
@@ -156,6 +159,69 @@ def feed(appsrc, units, fps: float, path: str) -> None:
         g += 1
 
 
+# --- clock mounts: live frames carrying the wall-clock time (tests/rtsp clock_launch) ---------
+
+CLOCK_BITS = 40  # the time in ms, most significant bit first, as CLOCK_BITS blocks on the top
+
+
+def clock_frame(width: int, height: int, ms: int, chroma: bytes, texture: bytes = b"") -> bytes:
+    """An I420 frame: the time MS as black (0) or white (1) blocks of width // CLOCK_BITS
+    pixels across its top rows (as many rows), grey elsewhere, and a bar that moves; with
+    TEXTURE (random bytes, twice the picture), the picture below the blocks is that noise,
+    moved on at every frame, so that the encoder spends its whole bitrate as a camera does."""
+    block = width // CLOCK_BITS
+    bits = [(ms >> (CLOCK_BITS - 1 - i)) & 1 for i in range(CLOCK_BITS)]
+    top = b"".join((b"\xeb" if bit else b"\x10") * block for bit in bits)
+    top += b"\x5a" * (width - len(top))
+    x = (ms // 10) % width
+    bar = min(40, width - x)
+    moving = b"\x5a" * x + b"\xc8" * bar + b"\x5a" * (width - x - bar)
+    body = height - block - 40
+    if texture:
+        size = width * (height - block)
+        offset = (ms * 7919) % (len(texture) - size) // width * width
+        return top * block + texture[offset : offset + size] + chroma
+    return top * block + b"\x5a" * (width * 40) + moving * body + chroma
+
+
+def feed_clock(appsrc, stop, textured: bool = False) -> None:
+    """Push a frame with the current time into APPSRC at its caps' frame rate until STOP is set
+    or the pipeline stops taking buffers (it was unprepared)."""
+    caps = appsrc.get_property("caps").get_structure(0)
+    width, height = caps.get_value("width"), caps.get_value("height")
+    _, num, den = caps.get_fraction("framerate")
+    period = den / num
+    chroma = b"\x80" * (width * height // 2)
+    # Noise of low amplitude (a grainy picture), not white noise the encoder cannot follow.
+    grain = bytes(80 + i % 24 for i in range(256))
+    texture = os.urandom(2 * width * height).translate(grain) if textured else b""
+    start, n = time.monotonic(), 0
+    while not stop.is_set():
+        ms = int(time.time() * 1000) % (1 << CLOCK_BITS)
+        frame = clock_frame(width, height, ms, chroma, texture)
+        if appsrc.emit("push-buffer", Gst.Buffer.new_wrapped(frame)) != Gst.FlowReturn.OK:
+            return
+        n += 1
+        delay = start + n * period - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        else:
+            start, n = time.monotonic(), 0  # fell behind: do not burst to catch up
+
+
+def start_clock(media) -> None:
+    """If MEDIA's pipeline has an appsrc named clock (clock_launch), feed it from a thread."""
+    element = media.get_element()
+    appsrc, textured = element.get_by_name("clock"), False
+    if appsrc is None:
+        appsrc, textured = element.get_by_name("clocktexture"), True
+    if appsrc is None:
+        return
+    stop = threading.Event()
+    media.connect("unprepared", lambda _media: stop.set())
+    threading.Thread(target=feed_clock, args=(appsrc, stop, textured), daemon=True).start()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--encode", help="encode --frames into this file and exit")
@@ -221,6 +287,7 @@ def main() -> None:
                     say("playing", path, f"{time.time():.3f}")
 
             media.connect("new-state", state_changed)
+            start_clock(media)
 
         factory.connect("media-configure", configured)
         mounts.add_factory(path, factory)
