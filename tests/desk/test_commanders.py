@@ -336,4 +336,8 @@ def test_the_demo_province_commander_compares_several_stations_with_figures(caps
     assert week["mukdahan-don-tan"]["incidents"] == 2
     assert week["mukdahan-khamcha-i"]["incidents"] == 2
     assert week["mukdahan-wan-yai"]["incidents"] == 1
-    assert "สถานีตำรวจภูธรดอนตาล" in page.content.decode()
+    html = page.content.decode()
+    assert "สถานีตำรวจภูธรดอนตาล" in html
+    # On a phone each station is a card whose figures are named by their column (data-label).
+    headers = page.context["table"]["headers"]
+    assert f'data-key="incidents" data-label="{headers[0]}"' in html
