@@ -100,7 +100,7 @@ class IndexesAfter:
     def __exit__(self, *exc):
         if exc[0] is None:
             for _name, definition in self.indexes:
-                sql(definition)
+                sql(definition.replace(" ON ONLY ", " ON "))  # build on every partition
         return False
 
 
