@@ -22,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VIEWPORTS = {"phone": {"width": 360, "height": 740}, "desk": {"width": 1440, "height": 900}}
-ROLES = ("anon", "officer", "supervisor", "admin")
+ROLES = ("anon", "officer", "supervisor", "admin", "province", "programme")
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 

@@ -115,8 +115,8 @@ def table(data: dict) -> dict:
             {
                 "station": s,
                 "cells": [
-                    {"key": k, "value": v, "previous": p}
-                    for k, v, p in zip(keys, cells[0], cells[1], strict=True)
+                    {"key": k, "label": h, "value": v, "previous": p}
+                    for k, h, v, p in zip(keys, headers, cells[0], cells[1], strict=True)
                 ],
             }
         )

@@ -1,5 +1,6 @@
 """Django admin for the core models. Saves and deletes go through the services (audit, events)."""
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin import helpers as admin_helpers
 from django.contrib.admin import utils as admin_utils
@@ -12,6 +13,7 @@ from smartzone.media import PrivateStorage
 from smartzone.models import (
     ApiToken,
     AuditEntry,
+    Commander,
     Event,
     Landmark,
     OfficerProfile,
@@ -108,6 +110,54 @@ class OfficerProfileAdmin(ServiceAdmin):
     list_filter = ["station", "role"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "badge_number"]
     autocomplete_fields = ["user"]
+
+
+class CommanderForm(forms.ModelForm):
+    """A commander: the user, the level, and for a province commander the province, picked
+    from the provinces the stations name (so it matches them exactly)."""
+
+    province = forms.ChoiceField(
+        label=_("province"),
+        required=False,
+        help_text=_("As the stations name it; empty for the programme."),
+    )
+
+    class Meta:
+        model = Commander
+        fields = ["user", "role", "province"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        provinces = set(
+            Station.objects.exclude(province="").values_list("province", flat=True).distinct()
+        )
+        if self.instance.province:
+            provinces.add(self.instance.province)
+        self.fields["province"].choices = [("", "---------")] + [(p, p) for p in sorted(provinces)]
+
+    def clean_user(self):
+        user = self.cleaned_data["user"]
+        if hasattr(user, "officer"):
+            raise forms.ValidationError(
+                _("This user works at a station; a commander needs a login of their own.")
+            )
+        return user
+
+
+@admin.register(Commander)
+class CommanderAdmin(ServiceAdmin):
+    """Commanders above the stations: saved through services.commander_save (audited)."""
+
+    form = CommanderForm
+    save_service = services.commander_save
+    save_kwarg = "commander"
+    list_display = ["user", "role", "province"]
+    list_filter = ["role", "province"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "province"]
+    autocomplete_fields = ["user"]
+
+    def station_of(self, obj):
+        return None
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -23,6 +23,36 @@ STATION = {
     "lng": 104.7233,
 }
 
+# More of Mukdahan province's stations (real district stations, approximate places), so that the
+# province's commander compares several; they have no zone or accounts in the demo, only a few
+# reports (incidents/demo.py).
+DISTRICT_STATIONS = [
+    {
+        "code": "mukdahan-don-tan",
+        "name": "สถานีตำรวจภูธรดอนตาล",
+        "name_en": "Don Tan Police Station",
+        "province": "มุกดาหาร",
+        "lat": 16.3176,
+        "lng": 104.9178,
+    },
+    {
+        "code": "mukdahan-khamcha-i",
+        "name": "สถานีตำรวจภูธรคำชะอี",
+        "name_en": "Khamcha-i Police Station",
+        "province": "มุกดาหาร",
+        "lat": 16.5617,
+        "lng": 104.3594,
+    },
+    {
+        "code": "mukdahan-wan-yai",
+        "name": "สถานีตำรวจภูธรหว้านใหญ่",
+        "name_en": "Wan Yai Police Station",
+        "province": "มุกดาหาร",
+        "lat": 16.7125,
+        "lng": 104.7397,
+    },
+]
+
 ZONE_NAME = "ชุมชนศรีมงคลยอดแก้ว (ตลาดอินโดจีน)"
 ZONE_BOUNDARY = {
     "type": "Polygon",
@@ -99,6 +129,10 @@ def seed() -> list[str]:
     if station is None:
         station = services.station_save(actor=ACTOR, station=Station(**STATION))
         created.append(f"station {station.name}")
+    for values in DISTRICT_STATIONS:
+        if not Station.objects.filter(code=values["code"]).exists():
+            district = services.station_save(actor=ACTOR, station=Station(**values))
+            created.append(f"station {district.name}")
     if not SafetyZone.objects.filter(station=station, name=ZONE_NAME).exists():
         zone = services.zone_save(
             actor=ACTOR,

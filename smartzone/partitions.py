@@ -1,7 +1,8 @@
 """Monthly declarative partitions of the big append-only tables, on PostgreSQL only.
 
 The outbox's events, the audit trail and the officers' positions grow with every station and
-every day; partitioned by month of their time column, a query of recent rows (a dashboard's
+every day; partitioned by month of their time column (months of the stations' time zone,
+Asia/Bangkok, not UTC: see zone()), a query of recent rows (a dashboard's
 catch-up, a timeline's first page) reads this month's partition, and retention drops a whole
 old month instead of deleting its rows one by one. On SQLite (the embedded default) nothing
 here does anything.
@@ -13,9 +14,12 @@ tables by foreign key, which is what makes partitioning them possible.
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 
 # (table, time column) of each partitioned table.
 TABLES = {
@@ -28,6 +32,24 @@ MONTHS_AHEAD = 3
 
 def enabled() -> bool:
     return connection.vendor == "postgresql"
+
+
+def zone() -> ZoneInfo:
+    """The time zone whose months the partitions follow: the stations' (settings.TIME_ZONE,
+    Asia/Bangkok), so a month's partition holds what the station counts as that month, and
+    an event at 00:30 on the 1st, Bangkok time, is in the new month's partition."""
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def month_of(moment: datetime) -> date:
+    """The first day of the month MOMENT (aware) falls in, in the stations' time zone."""
+    return moment.astimezone(zone()).date().replace(day=1)
+
+
+def month_bounds(month: date) -> tuple[datetime, datetime]:
+    """The aware [start, end) of MONTH in the stations' time zone."""
+    start = datetime.combine(month, time.min, zone())
+    return start, datetime.combine(_month(month, 1), time.min, zone())
 
 
 def _month(day: date, add: int = 0) -> date:
@@ -103,13 +125,7 @@ def convert(table: str) -> bool:
             if name not in constraint_names:
                 cursor.execute(definition)  # "ON public.<table>": now the new table
         cursor.execute(f'CREATE TABLE "{table}_default" PARTITION OF "{table}" DEFAULT')
-        today = date.today()
-        start = _month(min(first.date(), today) if first else today)
-        end = _month(max(last.date(), today) if last else today, MONTHS_AHEAD)
-        month = start
-        while month <= end:
-            _create(cursor, table, month)
-            month = _month(month, 1)
+        _create_range(cursor, table, first, last)
         cursor.execute(f'INSERT INTO "{table}" SELECT * FROM "{old}"')  # noqa: S608
         for column_name, _sequence in identity:
             top = f'SELECT max("{column_name}") FROM "{table}"'  # noqa: S608
@@ -121,15 +137,78 @@ def convert(table: str) -> bool:
     return True
 
 
+def _create_range(cursor, table: str, first: datetime | None, last: datetime | None) -> None:
+    """Create TABLE's monthly partitions from FIRST's month (or this month) to MONTHS_AHEAD
+    past LAST's (or this month)."""
+    today = timezone.localdate()
+    month = min(month_of(first), today.replace(day=1)) if first else today.replace(day=1)
+    end = _month(max(month_of(last), today) if last else today, MONTHS_AHEAD)
+    while month <= end:
+        _create(cursor, table, month)
+        month = _month(month, 1)
+
+
 def _create(cursor, table: str, month: date) -> bool:
     name = partition_name(table, month)
     cursor.execute("SELECT to_regclass(%s)", [f"public.{name}"])
     if cursor.fetchone()[0] is not None:
         return False
+    start, end = month_bounds(month)
     cursor.execute(
         f'CREATE TABLE "{name}" PARTITION OF "{table}" FOR VALUES FROM (%s) TO (%s)',
-        [month.isoformat(), _month(month, 1).isoformat()],
+        [start.isoformat(), end.isoformat()],
     )
+    return True
+
+
+def _children(cursor, table: str) -> list[str]:
+    cursor.execute(
+        "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+        "WHERE i.inhparent = %s::regclass ORDER BY c.relname",
+        [table],
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
+def _starts_local(cursor, name: str, month: date) -> bool:
+    """Whether partition NAME (of MONTH) starts at the month's midnight in the stations' zone."""
+    cursor.execute(
+        "SELECT (regexp_match(pg_get_expr(relpartbound, oid), 'FROM \\(''([^'']+)''\\)'))[1]"
+        "::timestamptz = %s FROM pg_class WHERE oid = %s::regclass",
+        [month_bounds(month)[0].isoformat(), name],
+    )
+    return bool(cursor.fetchone()[0])
+
+
+def rebound(table: str) -> bool:
+    """Move TABLE's rows into partitions bounded by the stations' months if its partitions
+    were cut at another zone's midnight (before, they were UTC months); return whether it
+    moved them. The parent (its indexes, constraints, identity) stays; only its partitions
+    are made again. Call inside a transaction (a migration)."""
+    if not enabled() or not is_partitioned(table):
+        return False
+    with connection.cursor() as cursor:
+        children = _children(cursor, table)
+        monthly = [(n, n.removeprefix(f"{table}_p")) for n in children]
+        monthly = [(n, date(int(s[:4]), int(s[4:]), 1)) for n, s in monthly if s.isdigit()]
+        if all(_starts_local(cursor, name, month) for name, month in monthly):
+            return False
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # see drop()
+        for name in children:
+            cursor.execute(f'ALTER TABLE "{table}" DETACH PARTITION "{name}"')
+            cursor.execute(f'ALTER TABLE "{name}" RENAME TO "{name}_moving"')
+        column = TABLES[table]
+        first = last = None
+        for name in children:
+            cursor.execute(f'SELECT min("{column}"), max("{column}") FROM "{name}_moving"')  # noqa: S608
+            low, high = cursor.fetchone()
+            first = low if first is None or (low and low < first) else first
+            last = high if last is None or (high and high > last) else last
+        cursor.execute(f'CREATE TABLE "{table}_default" PARTITION OF "{table}" DEFAULT')
+        _create_range(cursor, table, first, last)
+        for name in children:
+            cursor.execute(f'INSERT INTO "{table}" SELECT * FROM "{name}_moving"')  # noqa: S608
+            cursor.execute(f'DROP TABLE "{name}_moving"')
     return True
 
 
@@ -138,7 +217,7 @@ def ensure_ahead(*, today: date | None = None, months: int = MONTHS_AHEAD) -> li
     return the names created. Idempotent (the beat task runs it daily)."""
     if not enabled():
         return []
-    today = today or date.today()
+    today = today or timezone.localdate()
     created = []
     with connection.cursor() as cursor:
         for table in TABLES:
@@ -165,12 +244,7 @@ def monthly_partitions(table: str) -> list[Partition]:
     if not enabled() or not is_partitioned(table):
         return []
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-            "WHERE i.inhparent = %s::regclass ORDER BY c.relname",
-            [table],
-        )
-        names = [row[0] for row in cursor.fetchall()]
+        names = _children(cursor, table)
         out = []
         for name in names:
             suffix = name.removeprefix(f"{table}_p")

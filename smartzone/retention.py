@@ -6,13 +6,17 @@ counts and ids, never the personal data; files are deleted only after the commit
 purge twice, or two at once, removes and records each thing once. The periods are settings
 (RETENTION_*_DAYS, see README "Retention of personal data").
 
+The outbox's old events (the stations' timelines) go after RETENTION_EVENT_DAYS with
+`events_purge`: on PostgreSQL a whole month at a time (its partition dropped, audited), the
+rest a batch at a time.
+
 The audit trail's own old entries go with `audit_purge`, which moves the chain's checkpoint
 so that `manage.py verify_audit` still proves the kept entries intact.
 """
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models, transaction
@@ -20,7 +24,7 @@ from django.utils import timezone
 
 from smartzone import partitions
 from smartzone.audit import PURGE_ACTION, audit_append
-from smartzone.models import AuditEntry, AuditHead
+from smartzone.models import AuditEntry, AuditHead, Event
 
 SYSTEM = "system:retention"
 BATCH_SIZE = 500
@@ -123,10 +127,47 @@ def partitions_before(table: str, *, cutoff: datetime, first_kept: int | None = 
     hold only ids below it: the ones retention drops whole."""
     whole = []
     for partition in partitions.monthly_partitions(table):
-        ends = datetime.combine(partitions.next_month(partition.month), datetime.min.time(), UTC)
-        if ends > cutoff:
+        if partitions.month_bounds(partition.month)[1] > cutoff:
             continue
         if first_kept is not None and (partition.last_id or 0) >= first_kept:
             continue
         whole.append(partition)
     return whole
+
+
+# Events come with every change of every station: big batches, the entry names an id range.
+EVENT_BATCH = 5000
+
+
+def _delete_events(events: list) -> dict:
+    Event.objects.filter(pk__in=[e.pk for e in events]).delete()
+    return {}
+
+
+def events_purge(*, now: datetime | None = None, days: int | None = None) -> list[int]:
+    """Delete outbox events older than RETENTION_EVENT_DAYS; return the ids deleted row by
+    row. On PostgreSQL each month wholly past the retention is dropped whole first, with one
+    audit entry naming the partition, its row count and id range (its ids are not listed)."""
+    cutoff, days = cutoff_for("RETENTION_EVENT_DAYS", now=now, days=days)
+    for partition in partitions_before("smartzone_event", cutoff=cutoff):
+        with transaction.atomic():
+            audit_append(
+                actor=SYSTEM,
+                action="event.partition_dropped",
+                changes={
+                    "retention_days": days,
+                    "partition": partition.name,
+                    "count": partition.rows,
+                    "id_range": [partition.first_id, partition.last_id],
+                },
+            )
+            partitions.drop(partition.name)
+    return purge_batches(
+        candidates=Event.objects.filter(created_at__lt=cutoff),
+        action="event.purged",
+        retention_days=days,
+        purge=_delete_events,
+        station_of=lambda event: event.station_id,
+        batch_size=EVENT_BATCH,
+        list_ids=False,
+    )

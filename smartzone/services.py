@@ -191,6 +191,24 @@ def superuser_create(*, actor, username: str, password: str) -> None:
 
 
 @transaction.atomic
+def commander_save(*, actor, commander: Commander) -> Commander:
+    """Create or change a commander above the stations (admins, in the admin): the user, the
+    role and the province. Audited; no station's outbox hears of it (a commander has none)."""
+    creating = commander._state.adding
+    before = {} if creating else _snapshot(Commander.objects.get(pk=commander.pk))
+    commander.full_clean()
+    commander.save()
+    after = _snapshot(commander)
+    audit_append(
+        actor=actor,
+        action="commander.created" if creating else "commander.updated",
+        obj=commander,
+        changes={"after": after} if creating else _diff(before, after),
+    )
+    return commander
+
+
+@transaction.atomic
 def commander_create(
     *, actor, username: str, password: str, role: str, province: str = ""
 ) -> Commander:

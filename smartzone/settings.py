@@ -331,6 +331,9 @@ RETENTION_CHECKIN_PHOTO_DAYS = int(env("RETENTION_CHECKIN_PHOTO_DAYS", "365"))
 RETENTION_OFFICER_POSITION_DAYS = int(env("RETENTION_OFFICER_POSITION_DAYS", "30"))
 # Audit entries: deleted this long after they were written (the chain keeps a checkpoint).
 RETENTION_AUDIT_DAYS = int(env("RETENTION_AUDIT_DAYS", str(5 * 365)))
+# Outbox events (the stations' timelines and dashboards' catch-up): deleted this long after
+# they were written; on PostgreSQL a whole month's partition at a time (smartzone/retention.py).
+RETENTION_EVENT_DAYS = int(env("RETENTION_EVENT_DAYS", str(2 * 365)))
 # Face-match snapshots (crops) not linked to an incident: deleted this long after the match.
 CCTV_MATCH_RETENTION_DAYS = int(env("CCTV_MATCH_RETENTION_DAYS", "30"))
 # Live view (cctv/live): a camera's one connection ends CCTV_LIVE_IDLE_S after its last viewer
@@ -423,6 +426,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 86400.0,
     },
     "audit-purge": {"task": "smartzone.tasks.audit_purge", "schedule": 86400.0},
+    "events-purge": {"task": "smartzone.tasks.events_purge", "schedule": 86400.0},
     # PostgreSQL: the next months' partitions of events, audit entries and positions.
     "partitions-ensure": {"task": "smartzone.tasks.partitions_ensure", "schedule": 86400.0},
     # Hourly, and idempotent: backs up once a good backup is 20 hours old, so daily.

@@ -16,6 +16,12 @@ def audit_purge() -> int:
 
 
 @shared_task
+def events_purge() -> int:
+    """Delete outbox events past their retention (whole months on PostgreSQL), audited."""
+    return len(retention.events_purge())
+
+
+@shared_task
 def partitions_ensure() -> list[str]:
     """Create the coming months' partitions (PostgreSQL; nothing on SQLite)."""
     return partitions.ensure_ahead()

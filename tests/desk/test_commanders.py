@@ -315,3 +315,29 @@ def test_the_demo_has_a_province_and_a_programme_login():
     roles = dict(Commander.objects.values_list("user__username", "role"))
     assert roles == {"province": "province", "programme": "programme"}
     assert Commander.objects.get(role="province").province == "มุกดาหาร"
+
+
+@pytest.mark.django_db
+def test_the_demo_province_commander_compares_several_stations_with_figures(capsys):
+    """seed_demo: Mukdahan city and three district stations, last week's reports at each
+    district station rolled up, so the default week's comparison is a real one."""
+    call_command("seed_demo")
+    client = Client()
+    client.force_login(Commander.objects.get(user__username="province").user)
+    page = client.get("/desk/commanders/")
+    assert page.status_code == 200
+    week = {row["code"]: row["week"] for row in page.context["data"]["stations"]}
+    assert set(week) == {
+        "mukdahan-city",
+        "mukdahan-don-tan",
+        "mukdahan-khamcha-i",
+        "mukdahan-wan-yai",
+    }
+    assert week["mukdahan-don-tan"]["incidents"] == 2
+    assert week["mukdahan-khamcha-i"]["incidents"] == 2
+    assert week["mukdahan-wan-yai"]["incidents"] == 1
+    html = page.content.decode()
+    assert "สถานีตำรวจภูธรดอนตาล" in html
+    # On a phone each station is a card whose figures are named by their column (data-label).
+    headers = page.context["table"]["headers"]
+    assert f'data-key="incidents" data-label="{headers[0]}"' in html

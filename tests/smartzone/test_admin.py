@@ -1,10 +1,19 @@
 import pytest
 from django.test import Client
 
-from smartzone.models import AuditEntry, Event, Landmark, OfficerProfile, SafetyZone, Station
+from smartzone import access
+from smartzone.models import (
+    AuditEntry,
+    Commander,
+    Event,
+    Landmark,
+    OfficerProfile,
+    SafetyZone,
+    Station,
+)
 from tests.conftest import make_officer
 
-CORE_MODELS = [Station, SafetyZone, Landmark, OfficerProfile, AuditEntry, Event]
+CORE_MODELS = [Station, SafetyZone, Landmark, OfficerProfile, Commander, AuditEntry, Event]
 
 
 @pytest.fixture
@@ -73,3 +82,59 @@ def test_nobody_edits_the_audit_trail_in_admin(admin_client_, landmark):
     url = f"/admin/smartzone/auditentry/{entry.pk}/delete/"
     assert admin_client_.post(url, {"post": "yes"}).status_code == 403
     assert AuditEntry.objects.filter(pk=entry.pk).exists()
+
+
+def test_an_admin_makes_a_province_commander_who_then_reads_that_province_only(
+    admin_client_, station, other_station, django_user_model
+):
+    Station.objects.filter(pk=station.pk).update(province="มุกดาหาร")
+    Station.objects.filter(pk=other_station.pk).update(province="นครพนม")
+    person = django_user_model.objects.create_user("somchai", password="Mekong-river-2026")
+    form = admin_client_.get("/admin/smartzone/commander/add/").content.decode()
+    # Thai by default: the levels' labels, and the province picked from the stations' names.
+    assert "ผู้บังคับบัญชาระดับจังหวัด" in form
+    assert '<option value="มุกดาหาร">มุกดาหาร</option>' in form
+    assert '<option value="นครพนม">นครพนม</option>' in form
+
+    response = admin_client_.post(
+        "/admin/smartzone/commander/add/",
+        {"user": person.pk, "role": "province", "province": "มุกดาหาร"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    commander = Commander.objects.get(user=person)
+    entry = AuditEntry.objects.get(action="commander.created", object_id=str(commander.pk))
+    assert entry.changes["after"]["province"] == "มุกดาหาร"
+    assert list(access.commander_stations(person)) == [Station.objects.get(pk=station.pk)]
+
+    # Made the programme: every station, and the change audited.
+    response = admin_client_.post(
+        f"/admin/smartzone/commander/{commander.pk}/change/",
+        {"user": person.pk, "role": "programme", "province": ""},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert AuditEntry.objects.filter(action="commander.updated").exists()
+    person = django_user_model.objects.get(pk=person.pk)  # not the cached commander row
+    assert set(access.commander_stations(person)) == {
+        Station.objects.get(pk=station.pk),
+        Station.objects.get(pk=other_station.pk),
+    }
+
+
+def test_admin_refuses_a_province_commander_without_a_province_or_a_station_officer(
+    admin_client_, station, officer, django_user_model
+):
+    Station.objects.filter(pk=station.pk).update(province="มุกดาหาร")
+    person = django_user_model.objects.create_user("malee", password="Mekong-river-2026")
+    response = admin_client_.post(
+        "/admin/smartzone/commander/add/", {"user": person.pk, "role": "province", "province": ""}
+    )
+    assert response.status_code == 200
+    assert "ผู้บังคับบัญชาระดับจังหวัดต้องระบุจังหวัด" in response.content.decode()
+    response = admin_client_.post(
+        "/admin/smartzone/commander/add/",
+        {"user": officer.pk, "role": "province", "province": "มุกดาหาร"},
+    )
+    assert response.status_code == 200
+    assert "ทำงานที่สถานี" in response.content.decode()
+    assert not Commander.objects.exists()
+    assert not AuditEntry.objects.filter(action="commander.created").exists()

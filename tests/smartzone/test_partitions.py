@@ -2,16 +2,18 @@
 partition, retention drops a whole old month and audits it, and the kept audit chain still
 verifies. On SQLite nothing is partitioned and these tests skip."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection, transaction
+from django.utils import timezone
 
 from patrol.retention import positions_purge
 from smartzone import partitions
 from smartzone.models import AuditEntry, Event
 from smartzone.outbox import event_record
-from smartzone.retention import audit_purge
+from smartzone.retention import audit_purge, events_purge
 from tests.smartzone.test_audit import age, chain, verify  # noqa: F401 (chain: a fixture)
 
 pytestmark = pytest.mark.django_db
@@ -30,6 +32,9 @@ def test_sqlite_has_no_partitions():
     assert partitions.monthly_partitions("smartzone_event") == []
 
 
+BANGKOK = ZoneInfo("Asia/Bangkok")
+
+
 def test_events_written_across_a_month_boundary_land_in_their_partitions(postgres, station):
     created = partitions.ensure_ahead(today=date(2027, 1, 20), months=1)
     assert {"smartzone_event_p202701", "smartzone_event_p202702"} <= set(
@@ -38,10 +43,13 @@ def test_events_written_across_a_month_boundary_land_in_their_partitions(postgre
     with transaction.atomic():
         before = event_record(station=station, kind="test.before", payload={})
         after = event_record(station=station, kind="test.after", payload={})
+    # The station's months, not UTC's: 00:30 on 1 February in Bangkok is still 31 January
+    # (17:30) in UTC, and it is February's.
     Event.objects.filter(pk=before.pk).update(
-        created_at=datetime(2027, 1, 31, 23, 59, 59, tzinfo=UTC)
+        created_at=datetime(2027, 1, 31, 23, 59, 59, tzinfo=BANGKOK)
     )
-    Event.objects.filter(pk=after.pk).update(created_at=datetime(2027, 2, 1, 0, 0, 0, tzinfo=UTC))
+    Event.objects.filter(pk=after.pk).update(created_at=datetime(2027, 2, 1, 0, 30, tzinfo=BANGKOK))
+    assert Event.objects.get(pk=after.pk).created_at == datetime(2027, 1, 31, 17, 30, tzinfo=UTC)
     assert partition_of("smartzone_event", before.pk) == "smartzone_event_p202701"
     assert partition_of("smartzone_event", after.pk) == "smartzone_event_p202702"
     # The station's catch-up reads them as before, in id order.
@@ -52,6 +60,75 @@ def test_events_written_across_a_month_boundary_land_in_their_partitions(postgre
         "test.after",
     ]
     assert partitions.ensure_ahead(today=date(2027, 1, 20), months=1) == []  # idempotent
+
+
+def test_partitions_cut_at_utc_midnight_are_recut_at_bangkok_midnight(postgres, station):
+    """What migration 0007 does to a deployment whose months were UTC's."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the fixtures' pending FK checks
+        for name in [p.name for p in partitions.monthly_partitions("smartzone_event")]:
+            cursor.execute(f'DROP TABLE "{name}"')
+        for month in ("2027-01", "2027-02"):
+            cursor.execute(
+                f'CREATE TABLE "smartzone_event_p{month.replace("-", "")}" PARTITION OF'
+                f" smartzone_event FOR VALUES FROM ('{month}-01 00:00+00')"
+                f" TO ('{month}-01 00:00+00'::timestamptz + interval '1 month')"
+            )
+    with transaction.atomic():
+        event = event_record(station=station, kind="test.night", payload={})
+    Event.objects.filter(pk=event.pk).update(created_at=datetime(2027, 2, 1, 0, 30, tzinfo=BANGKOK))
+    assert partition_of("smartzone_event", event.pk) == "smartzone_event_p202701"  # UTC's month
+    assert partitions.rebound("smartzone_event") is True
+    assert partition_of("smartzone_event", event.pk) == "smartzone_event_p202702"
+    assert Event.objects.get(pk=event.pk).kind == "test.night"
+    assert partitions.rebound("smartzone_event") is False  # already Bangkok's months
+    # The parent kept its indexes: a new partition gets them too.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_indexes WHERE tablename = 'smartzone_event_p202702'"
+        )
+        assert cursor.fetchone()[0] >= 3
+
+
+def test_the_events_purge_drops_a_whole_old_month_and_audits_it(postgres, station):
+    partitions.ensure_ahead(today=date(2025, 1, 1), months=0)
+    with transaction.atomic():
+        gone = [event_record(station=station, kind="test.old", payload={}) for _ in range(3)]
+        kept = event_record(station=station, kind="test.new", payload={})
+    Event.objects.filter(pk__in=[e.pk for e in gone]).update(
+        created_at=datetime(2025, 1, 10, 3, 0, tzinfo=BANGKOK)
+    )
+    assert partition_of("smartzone_event", gone[0].pk) == "smartzone_event_p202501"
+    assert events_purge(days=365) == []  # nothing left to delete row by row
+    assert Event.objects.filter(pk__in=[e.pk for e in gone]).count() == 0
+    assert Event.objects.filter(pk=kept.pk).exists()
+    entry = AuditEntry.objects.get(action="event.partition_dropped")
+    assert entry.actor_label == "system:retention"
+    assert entry.changes["partition"] == "smartzone_event_p202501"
+    assert entry.changes["count"] == 3
+    assert entry.changes["id_range"] == [gone[0].pk, gone[-1].pk]
+    assert "smartzone_event_p202501" not in [
+        p.name for p in partitions.monthly_partitions("smartzone_event")
+    ]
+    assert events_purge(days=365) == []  # twice: nothing more, no second entry
+    assert AuditEntry.objects.filter(action="event.partition_dropped").count() == 1
+    assert verify().startswith("OK")
+
+
+def test_the_events_purge_deletes_old_rows_where_there_are_no_partitions(station):
+    """SQLite (and, on PostgreSQL, a month not wholly past): old events go a batch at a time."""
+    with transaction.atomic():
+        old = event_record(station=station, kind="test.old", payload={})
+        kept = event_record(station=station, kind="test.new", payload={})
+    Event.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=400))
+    assert events_purge(days=365) == [old.pk]
+    assert list(Event.objects.filter(pk__in=[old.pk, kept.pk]).values_list("pk", flat=True)) == [
+        kept.pk
+    ]
+    entry = AuditEntry.objects.get(action="event.purged")
+    assert entry.station_id == station.pk
+    assert entry.changes["id_range"] == [old.pk, old.pk]
+    assert events_purge(days=365) == []
 
 
 def test_the_audit_purge_drops_a_whole_old_month_audits_it_and_the_chain_verifies(
