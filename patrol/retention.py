@@ -6,16 +6,11 @@ RETENTION_CHECKIN_PHOTO_DAYS (the check-in itself, the patrol record, stays).
 
 from datetime import datetime
 
-from django.db import transaction
-
 from patrol.models import CheckIn, OfficerPosition
-from smartzone import partitions
-from smartzone.audit import audit_append
 from smartzone.retention import (
-    SYSTEM,
     cutoff_for,
     delete_files_after_commit,
-    partitions_before,
+    drop_partitions_before,
     purge_batches,
 )
 
@@ -33,19 +28,9 @@ def positions_purge(*, now: datetime | None = None, days: int | None = None) -> 
     cutoff, days = cutoff_for("RETENTION_OFFICER_POSITION_DAYS", now=now, days=days)
     # On PostgreSQL a month of positions wholly past the retention is dropped whole (its
     # rows' ids are not listed: the entry names the partition, its count and id range).
-    for partition in partitions_before("patrol_officerposition", cutoff=cutoff):
-        with transaction.atomic():
-            audit_append(
-                actor=SYSTEM,
-                action="patrol_position.partition_dropped",
-                changes={
-                    "retention_days": days,
-                    "partition": partition.name,
-                    "count": partition.rows,
-                    "id_range": [partition.first_id, partition.last_id],
-                },
-            )
-            partitions.drop(partition.name)
+    drop_partitions_before(
+        "patrol_officerposition", cutoff, action="patrol_position.partition_dropped", days=days
+    )
     return purge_batches(
         candidates=OfficerPosition.objects.filter(reported_at__lt=cutoff).select_related("shift"),
         action="patrol_position.purged",

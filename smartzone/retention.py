@@ -135,6 +135,24 @@ def partitions_before(table: str, *, cutoff: datetime, first_kept: int | None = 
     return whole
 
 
+def drop_partitions_before(table: str, cutoff: datetime, *, action: str, days: int) -> None:
+    """Drop TABLE's monthly partitions (PostgreSQL) that end by CUTOFF, each with one audit
+    entry ACTION naming it, its row count and id range (its rows' ids are not listed)."""
+    for partition in partitions_before(table, cutoff=cutoff):
+        with transaction.atomic():
+            audit_append(
+                actor=SYSTEM,
+                action=action,
+                changes={
+                    "retention_days": days,
+                    "partition": partition.name,
+                    "count": partition.rows,
+                    "id_range": [partition.first_id, partition.last_id],
+                },
+            )
+            partitions.drop(partition.name)
+
+
 # Events come with every change of every station: big batches, the entry names an id range.
 EVENT_BATCH = 5000
 
@@ -149,19 +167,7 @@ def events_purge(*, now: datetime | None = None, days: int | None = None) -> lis
     row. On PostgreSQL each month wholly past the retention is dropped whole first, with one
     audit entry naming the partition, its row count and id range (its ids are not listed)."""
     cutoff, days = cutoff_for("RETENTION_EVENT_DAYS", now=now, days=days)
-    for partition in partitions_before("smartzone_event", cutoff=cutoff):
-        with transaction.atomic():
-            audit_append(
-                actor=SYSTEM,
-                action="event.partition_dropped",
-                changes={
-                    "retention_days": days,
-                    "partition": partition.name,
-                    "count": partition.rows,
-                    "id_range": [partition.first_id, partition.last_id],
-                },
-            )
-            partitions.drop(partition.name)
+    drop_partitions_before("smartzone_event", cutoff, action="event.partition_dropped", days=days)
     return purge_batches(
         candidates=Event.objects.filter(created_at__lt=cutoff),
         action="event.purged",
