@@ -9,8 +9,7 @@ from smartzone.admin import ReadOnlyAdmin
 @admin.register(WeeklyReport)
 class WeeklyReportAdmin(ReadOnlyAdmin):
     list_display = ["station", "week_start", "generated_at"]
-    list_filter = ["station"]
-    date_hierarchy = "week_start"
+    list_filter = ["station", "week_start"]  # not date_hierarchy: see incidents.admin.ReportAdmin
 
 
 @admin.register(SafetyAnswer)

@@ -46,9 +46,10 @@ class TransitionInline(admin.TabularInline):
 @admin.register(Report)
 class ReportAdmin(ReadOnlyAdmin):
     list_display = ["tracking_code", "kind", "category", "state", "station", "zone", "created_at"]
-    list_filter = ["state", "kind", "category", "station", "outside_zone"]
+    # A date filter (today, 7 days, this month, this year), not date_hierarchy: its links name
+    # months with the Christian year ("ธันวาคม 2026"), which Thai readers take for a typo.
+    list_filter = ["state", "kind", "category", "station", "outside_zone", "created_at"]
     search_fields = ["tracking_code", "description"]
-    date_hierarchy = "created_at"
     inlines = [TransitionInline, UpdateInline]
     exclude = ["idempotency_key"]  # the phone app's retry key: nothing a person reads
 
