@@ -30,7 +30,7 @@ from tests.conftest import (
 )
 from tests.rtsp import RtspServer, need_rtsp, pattern_launch
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.rtsp, pytest.mark.django_db(transaction=True)]
 websockets = pytest.importorskip("websockets")
 
 IDLE_S, LEASE_S = 1.5, 1.5

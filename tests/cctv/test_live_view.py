@@ -17,7 +17,7 @@ from tests.cctv.servers import CameraServer
 from tests.conftest import PASSWORD, need, wait_until
 from tests.rtsp import RtspServer, frames_launch, need_rtsp, write_frames
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.rtsp, pytest.mark.django_db(transaction=True)]
 
 IDLE_S = 1.5
 SIZE = (640, 360)

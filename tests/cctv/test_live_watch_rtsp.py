@@ -29,6 +29,8 @@ from tests.cctv.conftest import make_entry
 from tests.conftest import wait_until
 from tests.rtsp import RtspServer, frames_launch, need_rtsp, write_frames
 
+pytestmark = pytest.mark.rtsp
+
 FPS, LOOP_S, A_AT_S, A_FOR_S, B_FOR_S = 10, 10.0, 5.0, 2.5, 2.0
 SIZE, FACE_PX, AT = (1280, 720), 110, (480, 220)  # where both walk in; face width
 A, B = "barack_obama", "joe_biden"

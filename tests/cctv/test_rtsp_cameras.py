@@ -6,6 +6,8 @@ import pytest
 
 from tests.rtsp import RtspServer, frames_launch, need_rtsp, write_frames
 
+pytestmark = pytest.mark.rtsp
+
 
 @pytest.fixture(scope="module")
 def frame_dir(tmp_path_factory):
