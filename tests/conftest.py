@@ -44,6 +44,35 @@ def pytest_report_header(config):
     ]
 
 
+# Markers of tests that need a service (pytest.ini_options' markers).
+SERVICE_MARKERS = ("browser", "redis", "postgres", "celery", "rtsp")
+DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "live_server"}
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--database-tests-only",
+        action="store_true",
+        help="run only the tests that use the database or need a service (CI's second pass: the "
+        "others do not depend on the deployment's shape and ran in the first)",
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    if not config.getoption("--database-tests-only"):
+        return
+    keep, drop = [], []
+    for item in items:
+        uses_database = item.get_closest_marker("django_db") or (
+            DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+        )
+        needs_service = any(item.get_closest_marker(name) for name in SERVICE_MARKERS)
+        (keep if uses_database or needs_service else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 def need(condition: bool, reason: str) -> None:
     """Skip (or in CI fail) the test unless CONDITION holds."""
     if condition:

@@ -76,6 +76,7 @@ async def test_a_signed_sos_arrives_on_the_stations_dashboard_with_kiosk_and_loc
 
 
 @pytest.mark.redis
+@pytest.mark.timeout(300)
 async def test_200_sos_during_a_redis_outage_are_stored_and_reach_the_dashboard_once(
     settings, redis_server, kiosk, officer
 ):
@@ -98,6 +99,7 @@ async def test_200_sos_during_a_redis_outage_are_stored_and_reach_the_dashboard_
         return len([e for e in received if e["kind"] == "sos.raised"])
 
     while True:
+        assert asyncio.get_running_loop().time() < deadline, f"{sos_count()} of 200 SOS arrived"
         try:
             # Read until all 200 came and the socket is then quiet (a repeat would show here).
             if sos_count() >= 200 and await socket.receive_nothing(timeout=0.5):
