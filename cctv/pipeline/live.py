@@ -15,7 +15,7 @@ slow is followed over hours of watching.
 
 When the stream drops, or cannot be opened, the thread asks the camera why
 (`rtsp.stream_reason`) and reconnects with backoff until the watch window ends; the seconds
-without pictures are counted.
+without pictures are counted. A reader that stays behind live (BEHIND_S) opens the stream again.
 """
 
 import threading
@@ -37,6 +37,10 @@ STALL_S = 2.0
 # While opening, FFmpeg reads seconds of frames to learn the stream; they come out at once.
 # Sampling starts at the live edge: when a grab has to wait for the camera (or after CATCH_UP_S).
 WAITED_S, CATCH_UP_S = 0.015, 5.0
+# A reader that cannot decode as fast as the camera sends (a starved core) falls behind live,
+# its backlog held in buffers; once it has been over BEHIND_S behind for BEHIND_FOR_S it opens
+# the stream again at the live edge (the seconds skipped are counted as lost).
+BEHIND_S, BEHIND_FOR_S = 3.0, 5.0
 
 
 class CaptureClock:
@@ -110,7 +114,8 @@ class LiveStream:
         self.dropped = 0  # sampled frames replaced before the analysis could take them
         self.sampled = 0
         self.arrived = 0.0  # wall time the frame last handed over reached this process
-        self.reconnects = 0  # times the stream dropped and was opened again
+        self.reconnects = 0  # times the stream dropped (or fell behind) and was opened again
+        self._behind = False  # the last read ended because the reader fell behind live
         self._lost = 0.0
         self._down_since: float | None = None  # when the pictures stopped (or never came)
         self._fatal: VideoError | None = None
@@ -178,7 +183,8 @@ class LiveStream:
                         self.reconnects += 1
                         self._down_since = time.time()
                         self.state = RECONNECTING
-                        self.reason = self._why()
+                        # A reader that fell behind left a stream that still plays.
+                        self.reason = "" if self._behind else self._why()
                         continue  # reconnect at once; back off if that fails
                 if self._down_since is None:
                     self._down_since = asked
@@ -225,7 +231,8 @@ class LiveStream:
         """Read CAPTURE until it fails, the window ends or close(); return True if it played."""
         clock = CaptureClock()
         last_t = last_w = next_due = None
-        failing_since = None
+        failing_since = behind_since = None
+        self._behind = False
         played = at_edge = False
         opened = time.time()
         while not self._stop.is_set():
@@ -250,6 +257,11 @@ class LiveStream:
             if at_edge:
                 # At the live edge a frame arrives as soon as it is sent (CaptureClock).
                 clock.note(stream_t, now)
+                if now - clock.capture(stream_t) <= BEHIND_S:
+                    behind_since = None
+                elif now - (behind_since := behind_since or now) >= BEHIND_FOR_S:
+                    self._behind = True
+                    return played
             last_t, last_w = stream_t, now
             if not played:
                 played = True
