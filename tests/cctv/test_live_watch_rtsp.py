@@ -246,7 +246,9 @@ def test_a_slow_analysis_stays_near_live_by_dropping_frames(
     job = _window_job(officer, camera, 23)  # A walks in at +7.4 and +17.4 s, for 2.5 s
     assert tasks.analyse_job(job.pk) == "done"
     job.refresh_from_db()
-    assert job.frames_dropped > 10
+    # While A is in sight every sampled frame is searched (0.3 s or more, for 0.2 s between
+    # frames): at least a third of the ~12 frames of each of the two appearances is dropped.
+    assert job.frames_dropped >= 6
     assert max(lag for _, lag in lags) < 2.0  # every frame, not most
     end = job.window_end.timestamp()
     whole = _check_alerts(job, entry_a, rtsp.playing["/cam"], lags[0][0], end)
