@@ -29,6 +29,31 @@ def line_delay_s(*, officer_id: int) -> int:
     return presence.grace_s() if presence.page_open(officer_id) else 0
 
 
+# The sweep (dispatch.tasks.offers_expire_due) pushes an offer whose LINE message is this many
+# seconds overdue: its own task could not be enqueued (the broker was down when it was made).
+OVERDUE_S = 10
+
+
+def offers_line_overdue(*, now: datetime | None = None) -> list[int]:
+    """Ids of open offers to officers with a linked LINE account whose message should have gone
+    out OVERDUE_S ago (at once for a closed page, after the grace for an open one) and has not."""
+    from community.models import SupervisorLineLink
+
+    now = now or timezone.now()
+    linked = SupervisorLineLink.objects.exclude(line_user_id="").values("officer_id")
+    offers = Assignment.objects.filter(
+        state=Assignment.State.OFFERED,
+        line_sent_at__isnull=True,
+        officer_id__in=linked,
+        offered_at__lte=now - timedelta(seconds=OVERDUE_S),
+    ).values_list("pk", "officer_id", "offered_at")
+    return [
+        pk
+        for pk, officer_id, offered_at in offers
+        if offered_at + timedelta(seconds=line_delay_s(officer_id=officer_id) + OVERDUE_S) <= now
+    ]
+
+
 def offer_line_push(*, assignment_id: int, now: datetime | None = None) -> int | None:
     """Push a still-open offer to the officer's linked LINE account with a link that opens it,
     if their phone page is closed, or it is open and the offer is still not accepted

@@ -8,7 +8,7 @@ They live by topic (dispatch.offers, dispatch.steps, dispatch.line, and what the
 dispatch.records); import them from here.
 """
 
-from dispatch.line import line_delay_s, offer_line_push
+from dispatch.line import line_delay_s, offer_line_push, offers_line_overdue
 from dispatch.models import Assignment, AssignmentPhoto
 from dispatch.offers import (
     assignment_offer,
@@ -49,5 +49,6 @@ __all__ = [
     "offer_expire",
     "offer_line_push",
     "offers_expire_due",
+    "offers_line_overdue",
     "sos_raised",
 ]

@@ -14,7 +14,10 @@ def offer_expire(assignment_id: int) -> int | None:
 
 @shared_task
 def offers_expire_due() -> list[int]:
-    """The sweep behind the per-offer timers (a lost timer still expires its offer)."""
+    """The sweep behind the per-offer timers (a lost timer still expires its offer, and an
+    offer made while the broker was down still reaches the officer's LINE)."""
+    for assignment_id in services.offers_line_overdue():
+        offer_line_send.delay(assignment_id)
     return services.offers_expire_due()
 
 

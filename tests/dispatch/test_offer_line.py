@@ -5,8 +5,10 @@ real SDK against the local LINE server, with its retry key; runs again send noth
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from community.models import SupervisorLineLink
+from dispatch import line as dispatch_line
 from dispatch import presence, services, tasks
 from dispatch.models import Assignment
 from smartzone.models import AuditEntry
@@ -112,3 +114,44 @@ def test_an_open_page_whose_offer_is_not_accepted_in_the_grace_goes_to_line_too(
     assert fake_line.requests == []
     assert services.offer_line_push(assignment_id=a.pk, now=a.offer_due_at) is None
     assert [r.body["to"] for r in fake_line.accepted] == [LINE_ID]
+
+
+def test_an_offer_made_while_the_broker_was_down_reaches_line_through_the_sweep(
+    monkeypatch,
+    django_capture_on_commit_callbacks,
+    fake_line,
+    eager_celery,
+    channel,
+    linked,
+    positions,
+    sos,
+    kiosk,
+    officer,
+    dave,
+    supervisor,
+):
+    from sos import services as sos_services
+
+    other = sos_services.sos_receive(kiosk=kiosk, client_event_id="d-2")[0]
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionRefusedError("the broker is down")
+
+    presence.page_closed(officer.pk)
+    with monkeypatch.context() as m, django_capture_on_commit_callbacks(execute=True):
+        m.setattr(tasks.offer_expire, "apply_async", broker_down)
+        m.setattr(tasks.offer_line_send, "apply_async", broker_down)
+        a = services.assignment_offer(
+            actor=supervisor, kind="sos", item_id=sos.pk, officer_id=officer.pk
+        )
+        b = services.assignment_offer(
+            actor=supervisor, kind="sos", item_id=other.pk, officer_id=dave.pk
+        )
+    assert fake_line.requests == [] and services.offers_line_overdue() == []  # not overdue yet
+    made = timezone.now() - timedelta(seconds=dispatch_line.OVERDUE_S + 1)
+    Assignment.objects.filter(pk__in=[a.pk, b.pk]).update(offered_at=made)
+    assert services.offers_line_overdue() == [a.pk]  # dave has no LINE link
+    tasks.offers_expire_due.delay()  # the broker is back: the beat's sweep
+    tasks.offers_expire_due.delay()
+    assert [r.body["to"] for r in fake_line.accepted] == [LINE_ID]
+    assert Assignment.objects.get(pk=a.pk).line_sent_at is not None
