@@ -7,10 +7,10 @@ station whose policy offers each new SOS at once, a kiosk, a desk officer and --
 officers on a shift that is on now. Starts one daphne on a free port with REDIS_URL (its own
 Redis db). Each officer is a "phone": the officer's own socket /ws/officer/ (what the phone
 page listens on: only that officer's assignment events) and a position shared every --share
-seconds; the desk has the station's socket /ws/dashboard/ (every event). The kiosk posts
-signed SOS at --rate per second for --seconds. The offered officer's phone "rings" when the
-dispatch.offered frame for it arrives; it then taps accept at once, and "done" two seconds
-later (free again).
+seconds, each phone at its own moment of the period; the desk has the station's socket
+/ws/dashboard/ (every event). The kiosk posts signed SOS at --rate per second for --seconds.
+The offered officer's phone "rings" when the dispatch.offered frame for it arrives; it then
+taps accept at once, and "done" two seconds later (free again).
 
 Figures: offer (kiosk POST sent -> the offered officer's socket gets the offer), accept_seen
 (the phone's accept POST sent -> the desk's socket gets dispatch.accepted), and the whole
@@ -154,6 +154,9 @@ async def run(port, info, args):
         ready.set()
 
         async def share():
+            # Phones are not in step: each shares at its own moment of the period (started
+            # together, all of them would post in the same instant every period).
+            await asyncio.sleep(args.share * i / n)
             while not stop.is_set():
                 lat, lng = spot(i, n, time.time())
                 await post(
@@ -302,6 +305,9 @@ def main():
         f"lost={lost} statuses={statuses}",
         flush=True,
     )
+    order = {s: k for k, s in enumerate(sorted(sent_at))}
+    slowest = sorted(((rang[s] - t) * 1000, order[s]) for s, t in sent_at.items() if s in rang)
+    print("slowest offers (ms, n-th SOS):", [(round(ms), k) for ms, k in slowest[-5:]])
     print(json.dumps(result))
 
 
