@@ -11,6 +11,8 @@ The page sends {"type": "ping"} every presence.PING_S; connect, pings and close 
 dispatch.presence up to date (the LINE push looks at it).
 """
 
+import uuid
+
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -42,12 +44,14 @@ class OfficerConsumer(AsyncJsonWebsocketConsumer):
         if station_id is None:
             await self.close(code=4403)
             return
-        self.officer_id = user.pk
+        self.officer_id, self.page = user.pk, uuid.uuid4().hex
         self.hub = await StationHub.join(self, station_id)
         outbox.socket_opened()
         try:
             await self.accept()
-            await sync_to_async(presence.page_opened, thread_sensitive=False)(self.officer_id)
+            await sync_to_async(presence.page_opened, thread_sensitive=False)(
+                self.officer_id, self.page
+            )
             await self.send_json({"type": "ready"})
         except BaseException:
             await self.disconnect(None)
@@ -55,14 +59,18 @@ class OfficerConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive_json(self, content, **kwargs):
         if isinstance(content, dict) and content.get("type") == "ping":
-            await sync_to_async(presence.page_opened, thread_sensitive=False)(self.officer_id)
+            await sync_to_async(presence.page_opened, thread_sensitive=False)(
+                self.officer_id, self.page
+            )
 
     async def disconnect(self, code):
         if self.hub:
             self.hub, hub = None, self.hub
             outbox.socket_closed()
             await hub.leave(self)
-            await sync_to_async(presence.page_closed, thread_sensitive=False)(self.officer_id)
+            await sync_to_async(presence.page_closed, thread_sensitive=False)(
+                self.officer_id, self.page
+            )
 
     async def deliver(self, event: dict, frame: str | None = None) -> None:
         """Called by the station's hub with each live event: pass on only this officer's."""

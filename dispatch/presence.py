@@ -1,10 +1,10 @@
 """Whether an officer's phone page is open now, kept in the cache so every process sees it.
 
-The page's socket (dispatch.consumers.OfficerConsumer) marks the officer present when it
-connects and on each ping the page sends (every PING_S); the mark lasts TTL_S, so a page that
-vanished without closing its socket (a phone out of network) stops counting within TTL_S. A
-closed socket clears the mark at once; another page of the same officer still open marks it
-again at its next ping.
+Each page's socket (dispatch.consumers.OfficerConsumer) marks itself open, under its own id in
+the officer's entry, when it connects and on each ping the page sends (every PING_S); a mark
+lasts TTL_S, so a page that vanished without closing its socket (a phone out of network) stops
+counting within TTL_S. A closed socket removes its own mark only: the officer's other pages
+(a second tab, the phone and a tablet) still count.
 
 What it decides (dispatch.offers.offer_line_push): an offer goes to the officer's LINE account
 at once when their page is not open; when it is open, the page rings, and LINE is used only if
@@ -13,6 +13,7 @@ with the page open but the sound off, or a socket that looked open and was not).
 """
 
 import logging
+import time
 
 from django.conf import settings
 from django.core.cache import cache
@@ -29,27 +30,40 @@ def grace_s() -> int:
 
 
 def _key(officer_id: int) -> str:
-    return f"dispatch:page:{officer_id}"
+    return f"dispatch:pages:{officer_id}"
 
 
-def page_opened(officer_id: int) -> None:
-    """The officer's page is open (connected or pinged now)."""
+def _marks(officer_id: int, now: float) -> dict[str, float]:
+    """The officer's pages seen within TTL_S: page id -> when."""
+    marks = cache.get(_key(officer_id)) or {}
+    return {page: seen for page, seen in marks.items() if now - seen < TTL_S}
+
+
+def page_opened(officer_id: int, page: str = "") -> None:
+    """The officer's PAGE (its socket's id) is open: connected or pinged now."""
     try:
-        cache.set(_key(officer_id), 1, timeout=TTL_S)
+        now = time.time()
+        cache.set(_key(officer_id), _marks(officer_id, now) | {page: now}, timeout=TTL_S)
     except Exception as exc:  # no cache: the officer counts as away and LINE reaches them
         log.info("presence of officer %s not kept: %s", officer_id, exc)
 
 
-def page_closed(officer_id: int) -> None:
+def page_closed(officer_id: int, page: str = "") -> None:
+    """The officer's PAGE closed; with no page left open the officer counts as away."""
     try:
-        cache.delete(_key(officer_id))
+        marks = _marks(officer_id, time.time())
+        marks.pop(page, None)
+        if marks:
+            cache.set(_key(officer_id), marks, timeout=TTL_S)
+        else:
+            cache.delete(_key(officer_id))
     except Exception as exc:  # the mark expires on its own (TTL_S)
         log.info("presence of officer %s not cleared: %s", officer_id, exc)
 
 
 def page_open(officer_id: int) -> bool:
-    """Say whether the officer's page was connected or pinged within TTL_S."""
+    """Say whether a page of the officer was connected or pinged within TTL_S."""
     try:
-        return bool(cache.get(_key(officer_id)))
+        return bool(_marks(officer_id, time.time()))
     except Exception:  # the cache is down: better one LINE message too many than none
         return False

@@ -47,3 +47,14 @@ async def test_someone_without_a_police_role_is_refused(citizen):
     socket = WebsocketCommunicator(OfficerConsumer.as_asgi(), "/ws/officer/")
     socket.scope["user"] = citizen
     assert (await socket.connect()) == (False, 4403)
+
+
+async def test_closing_one_of_two_pages_leaves_the_officer_present(officer):
+    # Two tabs (or the phone and a tablet): LINE waits while one of them still rings.
+    await sync_to_async(presence.page_closed)(officer.pk)
+    first, second = await connect(officer), await connect(officer)
+    await first.disconnect()
+    assert await sync_to_async(presence.page_open)(officer.pk)
+    await second.send_json_to({"type": "ping"})
+    await second.disconnect()
+    assert not await sync_to_async(presence.page_open)(officer.pk)
