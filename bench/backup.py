@@ -25,7 +25,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import PG, ROOT, free_port, percentile, recreate_database, wait_for_port  # noqa: E402
+from bench.support.common import PG, ROOT, free_port, percentile, recreate_database, wait_for_port  # noqa: E402
 
 EVENTS = int(os.environ.get("EVENTS", "1000000"))
 REPORTS = int(os.environ.get("REPORTS", "100000"))
@@ -98,7 +98,7 @@ def main() -> None:
     try:
         manage(env, "migrate", "--noinput")
         sizes = {"EVENTS": EVENTS, "REPORTS": REPORTS, "PHOTOS": PHOTOS, "PHOTO_KB": PHOTO_KB}
-        fill = "exec(open('bench/backup_fill.py').read())"
+        fill = "exec(open('bench/support/backup_fill.py').read())"
         done = manage(env | {k: str(v) for k, v in sizes.items()}, "shell", "-c", fill)
         filled = json.loads(done.stdout.strip().splitlines()[-1])
         files_bytes = folder_bytes(work / "data" / "private")

@@ -22,7 +22,7 @@ import threading
 import time
 from pathlib import Path
 
-from common import ROOT, free_port, percentile, rss_kb, wait_for_port
+from support.common import ROOT, free_port, percentile, rss_kb, wait_for_port
 
 RANGE = 16 * 1024
 

@@ -29,7 +29,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, django_shell, free_port, wait_for_port  # noqa: E402
+from support.common import ROOT, django_shell, free_port, wait_for_port  # noqa: E402
 
 SEED = r"""
 import json, random

@@ -30,7 +30,7 @@ import os
 import subprocess
 import time
 
-from common import (
+from support.common import (
     PG,
     ROOT,
     django_shell,

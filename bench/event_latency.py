@@ -35,7 +35,7 @@ import sys
 import time
 from pathlib import Path
 
-from common import (
+from support.common import (
     PG,
     ROOT,
     cpu_seconds,

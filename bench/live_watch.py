@@ -33,7 +33,7 @@ import json  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from bench.common import percentile  # noqa: E402
+from bench.support.common import percentile  # noqa: E402
 from cctv.pipeline import (  # noqa: E402
     Evidence,
     FaceEmbedder,

@@ -39,7 +39,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import PG, percentile, recreate_database, setup_django  # noqa: E402
+from support.common import PG, percentile, recreate_database, setup_django  # noqa: E402
 
 DB_NAME = os.environ.get("BENCH_DB", "sz_national_bench")
 PG = os.environ.get("BENCH_PG", PG)

@@ -42,7 +42,7 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-from common import PG, ROOT, free_port, percentile, recreate_database, wait_for_port
+from support.common import PG, ROOT, free_port, percentile, recreate_database, wait_for_port
 
 DB_NAME = "sz_bench_intake"
 PG = os.environ.get("BENCH_PG", PG)

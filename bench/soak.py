@@ -37,7 +37,7 @@ import time
 import uuid
 from pathlib import Path
 
-from common import (
+from support.common import (
     PG,
     ROOT,
     cpu_seconds,

@@ -21,7 +21,7 @@ import subprocess
 import sys
 import time
 
-from common import (
+from support.common import (
     PG,
     ROOT,
     free_port,

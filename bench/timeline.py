@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import PG, percentile, recreate_database, setup_django  # noqa: E402
+from support.common import PG, percentile, recreate_database, setup_django  # noqa: E402
 
 DB_NAME = "sz_bench_timeline"
 PG = os.environ.get("BENCH_PG", PG)

@@ -1,6 +1,7 @@
-"""Fill the bench database (bench/backup.py runs this in `manage.py shell`): one station, one
-report made by the services, then EVENTS events, REPORTS reports and PHOTOS photo files and rows
-copied from it with generate_series. Prints a JSON object of what is there."""
+"""Not a bench: fills the bench database (bench/backup.py runs this in `manage.py shell`):
+one station, one report made by the services, then EVENTS events, REPORTS reports and PHOTOS
+photo files and rows copied from it with generate_series. Prints a JSON object of what is
+there."""
 
 import json
 import os

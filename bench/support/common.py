@@ -1,4 +1,5 @@
-"""Helpers the bench scripts share: ports, a throwaway PostgreSQL database, percentiles."""
+"""Helpers the bench scripts share (not a bench itself): ports, a throwaway PostgreSQL database,
+percentiles."""
 
 import os
 import socket
@@ -7,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 PG = "postgres://postgres@127.0.0.1:5432"
 
 
