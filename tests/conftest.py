@@ -44,7 +44,7 @@ def pytest_report_header(config):
     ]
 
 
-# Markers of tests that need a service (pytest.ini_options' markers).
+# Markers of tests that need a service (pyproject.toml's markers; plugins add others there).
 SERVICE_MARKERS = ("browser", "redis", "postgres", "celery", "rtsp")
 DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "live_server"}
 
@@ -329,6 +329,24 @@ def other_officer_client(client, other_officer):
 @pytest.fixture
 def supervisor_client(client, supervisor):
     return _client_for(client, supervisor)
+
+
+class FakeClock:
+    """Stands in for the `time` module of code under test: time() and monotonic() read NOW,
+    sleep() moves it on (and counts SLEPT). monkeypatch.setattr(module, "time", FakeClock())."""
+
+    def __init__(self, now: float = 100.0):
+        self.now, self.slept = now, 0.0
+
+    def time(self) -> float:
+        return self.now
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        self.slept += seconds
 
 
 # --- real servers ----------------------------------------------------------------------------

@@ -11,24 +11,14 @@ import pytest
 
 from cctv.pipeline import live
 from cctv.pipeline.live import BEHIND_FOR_S, BEHIND_S, LiveStream
+from tests.conftest import FakeClock
 
 FPS, OPEN_S = 15.0, 1.0
 PICTURE = np.zeros((8, 8, 3), np.uint8)
 
 
-class Clock:
-    def __init__(self):
-        self.now = 1_000_000.0
-
-    def time(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-
-
 class Camera:
-    def __init__(self, clock: Clock, decode_s: float, lags: list[float]):
+    def __init__(self, clock: FakeClock, decode_s: float, lags: list[float]):
         clock.now += OPEN_S  # opening and probing the stream
         self.clock, self.decode_s, self.lags = clock, decode_s, lags
         self.opened, self.index, self.sent = clock.now, 0, clock.now
@@ -54,7 +44,7 @@ class Camera:
 
 
 def watch(monkeypatch, decode_s: float) -> tuple[LiveStream, list[float]]:
-    clock, lags = Clock(), []
+    clock, lags = FakeClock(), []
     monkeypatch.setattr(live, "time", clock)
     monkeypatch.setattr(LiveStream, "_open", lambda self: Camera(clock, decode_s, lags))
     stream = LiveStream("rtsp://camera.test/live", sample_fps=5, duration_s=120, classify=str)

@@ -12,18 +12,7 @@ import pytest
 from django.db import connection
 
 from ops import archive, services, throttle
-
-
-class FakeClock:
-    def __init__(self):
-        self.now, self.slept = 100.0, 0.0
-
-    def monotonic(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.now += seconds
-        self.slept += seconds
+from tests.conftest import FakeClock
 
 
 def test_the_limit_lets_a_burst_through_then_keeps_to_its_rate(monkeypatch):
